@@ -1,0 +1,438 @@
+// Package sqlstore implements order.Repository on database/sql, for SQLite
+// (modernc.org/sqlite, pure Go: the default, no server needed) and PostgreSQL
+// (github.com/jackc/pgx/v5 through its database/sql driver). The two differ
+// only in their migrations and placeholder syntax, so one implementation
+// serves both and one test suite checks both.
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/golocal/golocal/examples/orders/order"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names a database flavour.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is an order.Repository on a *sql.DB.
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+	now     func() time.Time
+}
+
+var _ order.Repository = (*Store)(nil)
+
+// OpenSQLite opens (creating if needed) the SQLite database at path, in WAL
+// mode with foreign keys on and write transactions taken immediately (so
+// concurrent writers queue on busy_timeout instead of failing), and applies
+// the embedded migrations.
+func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create the data folder for %s: %w", path, err)
+		}
+	}
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
+	}
+	// One writer at a time is SQLite's model; a small pool of readers is plenty.
+	db.SetMaxOpenConns(8)
+	return open(ctx, db, SQLite)
+}
+
+// OpenPostgres connects to the PostgreSQL server at dsn (a postgres:// URL or
+// key=value string) and applies the embedded migrations.
+func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open PostgreSQL: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetConnMaxIdleTime(time.Minute)
+	return open(ctx, db, Postgres)
+}
+
+func open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
+	s := &Store{db: db, dialect: d, now: time.Now}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", d, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// DB is the underlying pool, for health checks (pool saturation) and metrics.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Dialect reports which database this store talks to.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// migrate applies, in name order and each in its own transaction, the
+// embedded migrations not yet recorded in schema_migrations.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	dir := "migrations/" + string(s.dialect)
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var n int
+		if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), name).Scan(&n); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := fs.ReadFile(migrations, dir+"/"+name)
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			for _, stmt := range strings.Split(string(body), ";") {
+				if strings.TrimSpace(stripComments(stmt)) == "" {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return err
+				}
+			}
+			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, s.now().Unix())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func stripComments(stmt string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(stmt, "\n") {
+		if i := strings.Index(line, "--"); i >= 0 {
+			line = line[:i]
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// q rewrites ? placeholders to $1, $2… for PostgreSQL. Queries here never
+// contain a literal question mark.
+func (s *Store) q(query string) string {
+	if s.dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+// inTx runs fn in a transaction, committing if it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// requestHash fingerprints a create request for idempotency checks.
+func requestHash(n order.New) string {
+	b, _ := json.Marshal(n)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Create implements order.Repository. The order, its items and the
+// idempotency key are written in one transaction.
+func (s *Store) Create(ctx context.Context, n order.New, key string) (order.Order, bool, error) {
+	if err := n.Validate(); err != nil {
+		return order.Order{}, false, err
+	}
+	hash := requestHash(n)
+	if key != "" {
+		if o, found, err := s.byKey(ctx, key, hash); found || err != nil {
+			return o, false, err
+		}
+	}
+	// Stored with microsecond precision: return exactly what Get will.
+	now := s.now().UTC().Truncate(time.Microsecond)
+	o := order.Order{Customer: n.Customer, Currency: n.Currency, Items: n.Items, Total: n.Total(), Status: order.Created, CreatedAt: now, UpdatedAt: now}
+	raced := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO orders (customer, currency, total, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+			o.Customer, o.Currency, o.Total, string(o.Status), now.UnixMicro(), now.UnixMicro()).Scan(&o.ID)
+		if err != nil {
+			return err
+		}
+		for i, it := range n.Items {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO order_items (order_id, position, sku, name, quantity, unit_price) VALUES (?, ?, ?, ?, ?, ?)`),
+				o.ID, i, it.SKU, it.Name, it.Quantity, it.UnitPrice); err != nil {
+				return err
+			}
+		}
+		if key == "" {
+			return nil
+		}
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO idempotency_keys (key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`),
+			key, hash, o.ID, now.UnixMicro())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			// A concurrent request with the same key won: undo ours.
+			raced = true
+			return errRaced
+		}
+		return nil
+	})
+	if raced {
+		o, found, err := s.byKey(ctx, key, hash)
+		if err == nil && !found {
+			err = fmt.Errorf("idempotency key %q vanished during a concurrent create", key)
+		}
+		return o, false, err
+	}
+	if err != nil {
+		return order.Order{}, false, fmt.Errorf("create order: %w", err)
+	}
+	return o, true, nil
+}
+
+var errRaced = errors.New("idempotency key taken concurrently")
+
+// byKey returns the order stored under an idempotency key.
+func (s *Store) byKey(ctx context.Context, key, hash string) (order.Order, bool, error) {
+	var id int64
+	var stored string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT order_id, request_hash FROM idempotency_keys WHERE key = ?`), key).Scan(&id, &stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return order.Order{}, false, nil
+	}
+	if err != nil {
+		return order.Order{}, false, fmt.Errorf("idempotency lookup: %w", err)
+	}
+	if stored != hash {
+		return order.Order{}, true, order.ErrIdempotencyMismatch
+	}
+	o, err := s.Get(ctx, id)
+	return o, true, err
+}
+
+const orderColumns = `id, customer, currency, total, status, created_at, updated_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanOrder(row scanner) (order.Order, error) {
+	var o order.Order
+	var status string
+	var created, updated int64
+	if err := row.Scan(&o.ID, &o.Customer, &o.Currency, &o.Total, &status, &created, &updated); err != nil {
+		return o, err
+	}
+	o.Status = order.Status(status)
+	o.CreatedAt = time.UnixMicro(created).UTC()
+	o.UpdatedAt = time.UnixMicro(updated).UTC()
+	return o, nil
+}
+
+// Get implements order.Repository.
+func (s *Store) Get(ctx context.Context, id int64) (order.Order, error) {
+	o, err := scanOrder(s.db.QueryRowContext(ctx, s.q(`SELECT `+orderColumns+` FROM orders WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, order.ErrNotFound
+	}
+	if err != nil {
+		return o, fmt.Errorf("get order %d: %w", id, err)
+	}
+	list := []order.Order{o}
+	if err := s.loadItems(ctx, list); err != nil {
+		return o, err
+	}
+	return list[0], nil
+}
+
+// loadItems fills the items of orders with one query.
+func (s *Store) loadItems(ctx context.Context, orders []order.Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	idx := make(map[int64]int, len(orders))
+	args := make([]any, len(orders))
+	for i, o := range orders {
+		idx[o.ID] = i
+		args[i] = o.ID
+	}
+	query := `SELECT order_id, sku, name, quantity, unit_price FROM order_items WHERE order_id IN (?` + strings.Repeat(", ?", len(orders)-1) + `) ORDER BY order_id, position`
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return fmt.Errorf("load items: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var it order.Item
+		if err := rows.Scan(&id, &it.SKU, &it.Name, &it.Quantity, &it.UnitPrice); err != nil {
+			return fmt.Errorf("load items: %w", err)
+		}
+		i := idx[id]
+		orders[i].Items = append(orders[i].Items, it)
+	}
+	return rows.Err()
+}
+
+// List implements order.Repository: newest first, keyset pagination on id.
+func (s *Store) List(ctx context.Context, opts order.ListOptions) (order.Page, error) {
+	limit := opts.Limit
+	if limit == 0 {
+		limit = 20
+	}
+	if limit < 1 || limit > 100 {
+		return order.Page{}, fmt.Errorf("limit %d out of range 1..100", limit)
+	}
+	before := int64(1<<63 - 1)
+	if opts.After != "" {
+		id, err := decodeCursor(opts.After)
+		if err != nil {
+			return order.Page{}, err
+		}
+		before = id
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+orderColumns+` FROM orders WHERE id < ? ORDER BY id DESC LIMIT ?`), before, limit+1)
+	if err != nil {
+		return order.Page{}, fmt.Errorf("list orders: %w", err)
+	}
+	var page order.Page
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			rows.Close()
+			return order.Page{}, fmt.Errorf("list orders: %w", err)
+		}
+		page.Orders = append(page.Orders, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return order.Page{}, fmt.Errorf("list orders: %w", err)
+	}
+	if len(page.Orders) > limit {
+		page.Orders = page.Orders[:limit]
+		page.Next = encodeCursor(page.Orders[limit-1].ID)
+	}
+	if err := s.loadItems(ctx, page.Orders); err != nil {
+		return order.Page{}, err
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM orders`).Scan(&page.Total); err != nil {
+		return order.Page{}, fmt.Errorf("count orders: %w", err)
+	}
+	return page, nil
+}
+
+// Transition implements order.Repository with a conditional update, so two
+// concurrent transitions cannot both succeed from the same state.
+func (s *Store) Transition(ctx context.Context, id int64, to order.Status) (order.Order, error) {
+	preds := to.Predecessors()
+	if len(preds) > 0 {
+		args := []any{string(to), s.now().UTC().UnixMicro(), id}
+		for _, p := range preds {
+			args = append(args, string(p))
+		}
+		res, err := s.db.ExecContext(ctx, s.q(`UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status IN (?`+strings.Repeat(", ?", len(preds)-1)+`)`), args...)
+		if err != nil {
+			return order.Order{}, fmt.Errorf("transition order %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return s.Get(ctx, id)
+		}
+	}
+	cur, err := s.Get(ctx, id)
+	if err != nil {
+		return order.Order{}, err
+	}
+	return order.Order{}, &order.TransitionError{From: cur.Status, To: to}
+}
+
+// Cursors are opaque to clients: base64url of "o1:<id>".
+func encodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o1:" + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(c string) (int64, error) {
+	if len(c) > 64 {
+		return 0, order.ErrBadCursor
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, order.ErrBadCursor
+	}
+	rest, ok := strings.CutPrefix(string(b), "o1:")
+	if !ok {
+		return 0, order.ErrBadCursor
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || id < 1 {
+		return 0, order.ErrBadCursor
+	}
+	return id, nil
+}
