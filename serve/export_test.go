@@ -1,0 +1,4 @@
+package serve
+
+// ParseNotifySocket exposes parseNotifySocket to the external tests.
+var ParseNotifySocket = parseNotifySocket
