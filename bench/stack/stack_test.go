@@ -1,0 +1,228 @@
+package stack
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"text/tabwriter"
+
+	"github.com/gin-gonic/gin"
+	"github.com/go-chi/chi/v5"
+	chimw "github.com/go-chi/chi/v5/middleware"
+	"github.com/labstack/echo/v4"
+	echomw "github.com/labstack/echo/v4/middleware"
+
+	"github.com/golocal/golocal/metrics"
+	"github.com/golocal/golocal/middleware"
+)
+
+// Every stack serves the same route and body.
+const body = "hello, world\n"
+
+func bareMux() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello/{name}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, body)
+	})
+	return mux
+}
+
+func golocalStack(withMetrics bool) http.Handler {
+	opts := middleware.StackOptions{
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		// A configured CORS layer; the benchmark request carries no Origin,
+		// so it passes through (adding only Vary: Origin).
+		CORS: &middleware.CORSOptions{AllowedOrigins: []string{"https://app.example.com"}},
+	}
+	if withMetrics {
+		m, err := metrics.New(metrics.Options{NoRuntimeCollectors: true})
+		if err != nil {
+			panic(err)
+		}
+		opts.Metrics = m.Middleware
+	}
+	stack, err := middleware.Stack(opts)
+	if err != nil {
+		panic(err)
+	}
+	return stack(bareMux())
+}
+
+func chiStack() http.Handler {
+	r := chi.NewRouter()
+	r.Use(chimw.RequestID)
+	r.Use(chimw.RequestLogger(&chimw.DefaultLogFormatter{Logger: log.New(io.Discard, "", log.LstdFlags), NoColor: true}))
+	r.Use(chimw.Recoverer)
+	r.Get("/hello/{name}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, body)
+	})
+	return r
+}
+
+func ginStack(withMiddleware bool) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	g := gin.New()
+	if withMiddleware {
+		g.Use(gin.LoggerWithWriter(io.Discard), gin.Recovery())
+	}
+	g.GET("/hello/:name", func(c *gin.Context) {
+		c.Header("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(c.Writer, body)
+	})
+	return g
+}
+
+func echoStack(withMiddleware bool) http.Handler {
+	e := echo.New()
+	e.Logger.SetOutput(io.Discard)
+	if withMiddleware {
+		e.Use(echomw.RequestID())
+		//lint:ignore SA1019 the classic Logger is the comparable text access log.
+		e.Use(echomw.LoggerWithConfig(echomw.LoggerConfig{Output: io.Discard}))
+		e.Use(echomw.Recover())
+	}
+	e.GET("/hello/:name", func(c echo.Context) error {
+		c.Response().Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, err := io.WriteString(c.Response(), body)
+		return err
+	})
+	return e
+}
+
+// stacks in the order of the printed table; "bare" is the baseline.
+var stacks = []struct {
+	name    string
+	handler func() http.Handler
+}{
+	{"bare net/http ServeMux", bareMux},
+	{"golocal full stack", func() http.Handler { return golocalStack(false) }},
+	{"golocal full stack + metrics", func() http.Handler { return golocalStack(true) }},
+	{"chi RequestID+Logger+Recoverer", chiStack},
+	{"gin router only", func() http.Handler { return ginStack(false) }},
+	{"gin Logger+Recovery", func() http.Handler { return ginStack(true) }},
+	{"echo router only", func() http.Handler { return echoStack(false) }},
+	{"echo RequestID+Logger+Recover", func() http.Handler { return echoStack(true) }},
+}
+
+// discardWriter is a ResponseWriter that costs nothing, so the figures are
+// the stacks' own cost, not a recorder's.
+type discardWriter struct {
+	h      http.Header
+	status int
+}
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discardWriter) WriteHeader(code int)        { d.status = code }
+
+type result struct {
+	nsPerOp, allocsPerOp, bytesPerOp float64
+}
+
+var (
+	resultsMu sync.Mutex
+	results   = map[string]result{}
+)
+
+// TestStacksServe checks that every stack really serves the route, so the
+// benchmark never measures a 404.
+func TestStacksServe(t *testing.T) {
+	for _, s := range stacks {
+		rec := httptest.NewRecorder()
+		s.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/hello/world", nil))
+		if rec.Code != 200 || rec.Body.String() != body {
+			t.Errorf("%s: %d %q", s.name, rec.Code, rec.Body.String())
+		}
+	}
+}
+
+func BenchmarkStack(b *testing.B) {
+	for _, s := range stacks {
+		b.Run(strings.ReplaceAll(s.name, " ", "_"), func(b *testing.B) {
+			h := s.handler()
+			req := httptest.NewRequest("GET", "/hello/world", nil)
+			req.RemoteAddr = "192.0.2.1:1234"
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				clear(w.h)
+				w.status = 0
+				h.ServeHTTP(w, req)
+			}
+			b.StopTimer()
+			runtime.ReadMemStats(&after)
+			if w.status != 0 && w.status != 200 {
+				b.Fatalf("%s answered %d", s.name, w.status)
+			}
+			n := float64(b.N)
+			resultsMu.Lock()
+			results[s.name] = result{
+				nsPerOp:     float64(b.Elapsed().Nanoseconds()) / n,
+				allocsPerOp: float64(after.Mallocs-before.Mallocs) / n,
+				bytesPerOp:  float64(after.TotalAlloc-before.TotalAlloc) / n,
+			}
+			resultsMu.Unlock()
+		})
+	}
+}
+
+// TestMain prints the comparison table after the benchmarks ran (the last,
+// longest run of each sub-benchmark wins).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	resultsMu.Lock()
+	defer resultsMu.Unlock()
+	if len(results) > 0 {
+		printTable(os.Stdout)
+	}
+	os.Exit(code)
+}
+
+func printTable(out io.Writer) {
+	bare, ok := results[stacks[0].name]
+	if !ok {
+		return
+	}
+	fmt.Fprintln(out, "\nOverhead over a bare http.ServeMux serving GET /hello/{name} (same body):")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "stack\tns/op\tallocs/op\tB/op\toverhead ns\toverhead allocs\t")
+	names := make([]string, 0, len(stacks))
+	for _, s := range stacks {
+		if _, ok := results[s.name]; ok {
+			names = append(names, s.name)
+		}
+	}
+	sort.SliceStable(names, func(i, j int) bool { return false }) // keep table order
+	for _, name := range names {
+		r := results[name]
+		fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.0f\t%+.0f\t%+.1f\t\n", name, r.nsPerOp, r.allocsPerOp, r.bytesPerOp,
+			r.nsPerOp-bare.nsPerOp, r.allocsPerOp-bare.allocsPerOp)
+	}
+	_ = tw.Flush()
+	if g, ok := results["golocal full stack"]; ok {
+		if gin, ok := results["gin Logger+Recovery"]; ok {
+			gNs, gAl := g.nsPerOp-bare.nsPerOp, g.allocsPerOp-bare.allocsPerOp
+			ginNs, ginAl := gin.nsPerOp-bare.nsPerOp, gin.allocsPerOp-bare.allocsPerOp
+			verdict := "MET"
+			if gNs >= ginNs || gAl >= ginAl {
+				verdict = "MISSED"
+			}
+			fmt.Fprintf(out, "\ntarget (golocal overhead below gin's in ns and allocs): %s — golocal %+.0f ns %+.1f allocs, gin %+.0f ns %+.1f allocs\n",
+				verdict, gNs, gAl, ginNs, ginAl)
+		}
+	}
+}

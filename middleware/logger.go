@@ -1,0 +1,13 @@
+package middleware
+
+import (
+	"log/slog"
+	"os"
+)
+
+// defaultLogger is what a zero-value Recover or AccessLog logs to: JSON on
+// standard error, the format log collectors parse without configuration.
+// It is created per middleware instance, never stored globally.
+func defaultLogger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+}

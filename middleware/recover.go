@@ -1,0 +1,101 @@
+package middleware
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/golocal/golocal/problem"
+)
+
+// Recover turns a panic in a handler into a logged error and, when nothing
+// was sent yet, a 500 application/problem+json response (RFC 9457) whose
+// detail says only that the failure was logged, plus the trace id — never
+// the panic value, which may hold internal data. Its zero value logs JSON to
+// standard error.
+//
+// The log record (level error, message "panic") carries the panic value,
+// the stack, method, path and trace_id.
+//
+// Two panics are handled differently, following net/http and chi:
+//   - http.ErrAbortHandler is re-panicked untouched: it is the documented
+//     way to abort a response, and net/http handles it quietly.
+//   - a panic after the header was sent cannot become a 500; writing more
+//     would append an error to a half-sent body that the client might
+//     accept as complete. Recover logs it and re-panics with
+//     http.ErrAbortHandler so net/http cuts the connection (HTTP/1.x) or
+//     resets the stream (HTTP/2), and the client sees a failed response.
+type Recover struct {
+	// Logger receives one error record per panic; nil means JSON on
+	// standard error.
+	Logger *slog.Logger
+}
+
+// Handler returns next wrapped by the panic recoverer.
+func (rc Recover) Handler(next http.Handler) http.Handler {
+	logger := rc.Logger
+	if logger == nil {
+		logger = defaultLogger()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, w, r := begin(w, r)
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler { //nolint:errorlint // net/http compares by identity too.
+				panic(v)
+			}
+			ww := &st.writer
+			sent := ww.wroteHeader || ww.hijacked || ww.sealed
+			logger.LogAttrs(r.Context(), slog.LevelError, "panic",
+				slog.String("panic", fmt.Sprint(v)),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.String("trace_id", st.TraceIDString()),
+				slog.Bool("response_started", sent),
+				slog.String("stack", string(debug.Stack())),
+			)
+			if sent {
+				panic(http.ErrAbortHandler)
+			}
+			detail := "The server failed to complete the request. The failure has been logged"
+			if st.TraceIDString() != "" {
+				detail += "; quote the trace_id when reporting it."
+			} else {
+				detail += "."
+			}
+			// Headers a handler set before panicking (Content-Disposition,
+			// Location, cookies) describe a response that is not coming.
+			h := w.Header()
+			for k := range h {
+				if !keepOnError[k] {
+					delete(h, k)
+				}
+			}
+			problem.Write(w, r, &problem.Details{Status: http.StatusInternalServerError, Detail: detail})
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// keepOnError are the headers set by outer middleware (security headers,
+// CORS, request id) that still apply to an error response.
+var keepOnError = map[string]bool{
+	"Content-Security-Policy":             true,
+	"Content-Security-Policy-Report-Only": true,
+	"Strict-Transport-Security":           true,
+	"X-Content-Type-Options":              true,
+	"X-Frame-Options":                     true,
+	"Referrer-Policy":                     true,
+	"Cross-Origin-Opener-Policy":          true,
+	"Cross-Origin-Resource-Policy":        true,
+	"Permissions-Policy":                  true,
+	"Access-Control-Allow-Origin":         true,
+	"Access-Control-Allow-Credentials":    true,
+	"Access-Control-Expose-Headers":       true,
+	"Vary":                                true,
+	"X-Request-Id":                        true,
+}
