@@ -1,19 +1,543 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
 
+	"github.com/mdp/qrterminal/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"github.com/golocal/golocal/internal/devloop"
+	"github.com/golocal/golocal/internal/term"
 )
 
-// newDevCmd is replaced by the issue that builds "golocal dev".
-func newDevCmd(_ *Env) *cobra.Command {
-	return &cobra.Command{
-		Use:    "dev",
-		Short:  "(not built yet)",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return withCode(ExitFailure, errors.New("golocal dev is not built yet"))
+const devLong = `Build, run and reload a Go web service on every save, without dropping a request.
+
+golocal dev builds the main package (the one in the current folder, or the only one
+under ./cmd/), runs it behind a dev front on the user-facing address and, on every
+change, builds the new version while the old one keeps serving, starts it, switches
+to it once it serves and only then stops the old one. Build errors appear in the
+terminal (file:line:col) and in open pages; pages reload by themselves.
+
+The app gets PORT (a fresh loopback port per version) and, for apps that honour
+socket activation, a shared listening socket as fd 3 (LISTEN_FDS=1) plus a
+NOTIFY_SOCKET for READY=1. Apps that hard-code a port are found through /proc.
+
+Settings come from flags, else golocal.toml in the module root:
+
+  package = "./cmd/web"
+  addr = "127.0.0.1:8080"
+  [watch]  roots, extensions, exclude
+  [build]  flags, tags, debug
+  [env]    KEY = "value"
+
+Keys on a terminal: r rebuild, q quit. Ctrl-C stops the app gracefully.`
+
+type devFlags struct {
+	dir        string
+	addr       string
+	lan        bool
+	tags       []string
+	buildFlags []string
+	debug      bool
+	watch      []string
+	exts       []string
+	exclude    []string
+	envVars    []string
+	config     string
+	jsonOut    bool
+	grace      time.Duration
+}
+
+func newDevCmd(env *Env) *cobra.Command {
+	var f devFlags
+	cmd := &cobra.Command{
+		Use:   "dev [PKG] [-- app args]",
+		Short: "Hot reload that never drops a request",
+		Long:  devLong,
+		Example: `  golocal dev
+  golocal dev ./cmd/web -- -verbose
+  golocal dev --lan --addr :8080
+  golocal dev --tags dev --env DATABASE_URL=postgres://localhost/dev`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pkgArgs, appArgs := args, []string(nil)
+			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+				pkgArgs, appArgs = args[:dash], args[dash:]
+			}
+			if len(pkgArgs) > 1 {
+				return usageErrorf("golocal dev runs one package, got %d (%s); pass app arguments after --", len(pkgArgs), strings.Join(pkgArgs, " "))
+			}
+			pkg := ""
+			if len(pkgArgs) == 1 {
+				pkg = pkgArgs[0]
+			}
+			return runDev(cmd.Context(), env, cmd, f, pkg, appArgs)
 		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.dir, "dir", "C", ".", "run as if started in this folder")
+	fl.StringVar(&f.addr, "addr", "", "user-facing address (default 127.0.0.1:$PORT, else 127.0.0.1:8080)")
+	fl.BoolVar(&f.lan, "lan", false, "listen on all interfaces and print the Network URL with a QR code")
+	fl.StringSliceVar(&f.tags, "tags", nil, "build tags")
+	fl.StringArrayVar(&f.buildFlags, "build-flag", nil, "extra go build flag, repeatable (e.g. --build-flag=-race)")
+	fl.BoolVar(&f.debug, "debug", false, "keep debug info for debuggers (no -ldflags=-s -w; links slower)")
+	fl.StringSliceVar(&f.watch, "watch", nil, "folders to watch, relative to the module root (default: the module root)")
+	fl.StringSliceVar(&f.exts, "ext", nil, "file extensions to watch (default go,html,tmpl,gohtml,css,js,sql + //go:embed files)")
+	fl.StringSliceVar(&f.exclude, "exclude", nil, ".gitignore-style patterns not to watch (added to .git, vendor, node_modules, testdata, hidden folders and .gitignore)")
+	fl.StringArrayVar(&f.envVars, "env", nil, "KEY=VALUE for the app, repeatable")
+	fl.StringVar(&f.config, "config", "", "settings file (default golocal.toml in the module root)")
+	fl.BoolVar(&f.jsonOut, "json", false, "print events as JSON lines")
+	fl.DurationVar(&f.grace, "grace", 3*time.Second, "how long a stopped app may drain before SIGKILL")
+	return cmd
+}
+
+// devSettings is the merged result of golocal.toml and flags.
+type devSettings struct {
+	opts devloop.Options
+	addr string
+}
+
+func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appArgs []string) (devSettings, error) {
+	var s devSettings
+	dir, err := filepath.Abs(f.dir)
+	if err != nil {
+		return s, err
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return s, usageErrorf("--dir %s: not a folder", f.dir)
+	}
+	root, err := devloop.FindModuleRoot(dir)
+	if err != nil {
+		return s, withCode(ExitFailure, err)
+	}
+	cfgPath := f.config
+	if cfgPath == "" {
+		cfgPath = filepath.Join(root, devloop.ConfigFileName)
+	}
+	cfg, found, err := devloop.LoadConfig(cfgPath)
+	if err != nil {
+		return s, withCode(ExitUsage, err)
+	}
+	if f.config != "" && !found {
+		return s, usageErrorf("--config %s: file not found", f.config)
+	}
+	changed := cmd.Flags().Changed
+	pick := func(flag string, fromFlag, fromFile []string) []string {
+		if changed(flag) {
+			return fromFlag
+		}
+		return fromFile
+	}
+	o := devloop.Options{
+		Dir:           dir,
+		Package:       pkg,
+		Args:          appArgs,
+		Getenv:        env.Getenv,
+		Tags:          pick("tags", f.tags, cfg.Build.Tags),
+		BuildFlags:    append(append([]string(nil), cfg.Build.Flags...), f.buildFlags...),
+		KeepDebugInfo: f.debug || cfg.Build.Debug,
+		WatchRoots:    pick("watch", f.watch, cfg.Watch.Roots),
+		Extensions:    pick("ext", f.exts, cfg.Watch.Extensions),
+		Exclude:       append(append([]string(nil), cfg.Watch.Exclude...), f.exclude...),
+		Grace:         f.grace,
+	}
+	if o.Package == "" && cfg.Package != "" {
+		// golocal.toml paths are relative to the module root.
+		o.Package = cfg.Package
+		o.Dir = root
+	}
+	if len(o.Args) == 0 {
+		o.Args = cfg.Args
+	}
+	for k, v := range cfg.Env {
+		o.Env = append(o.Env, k+"="+v)
+	}
+	for _, kv := range f.envVars {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return s, usageErrorf("--env %q: want KEY=VALUE", kv)
+		}
+		o.Env = append(o.Env, kv)
+	}
+	for _, bf := range o.BuildFlags {
+		if bf == "-o" || strings.HasPrefix(bf, "-o=") {
+			return s, usageErrorf("--build-flag %s: golocal dev chooses the output file itself", bf)
+		}
+	}
+	s.opts = o
+	s.addr = f.addr
+	if s.addr == "" {
+		s.addr = cfg.Addr
+	}
+	if s.addr == "" {
+		port := "8080"
+		if p := env.Getenv("PORT"); p != "" {
+			port = p
+		}
+		s.addr = "127.0.0.1:" + port
+	}
+	host, port, err := net.SplitHostPort(s.addr)
+	if err != nil {
+		if _, perr := strconv.Atoi(s.addr); perr == nil {
+			host, port = "127.0.0.1", s.addr
+		} else {
+			return s, usageErrorf("address %q: want HOST:PORT or PORT (%v)", s.addr, err)
+		}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return s, usageErrorf("address %q: port must be a number from 0 to 65535", s.addr)
+	}
+	if f.lan {
+		host = ""
+	} else if host == "" {
+		host = "127.0.0.1"
+	}
+	s.addr = net.JoinHostPort(host, port)
+	return s, nil
+}
+
+// listenFront opens the user-facing address. A taken port names its holder
+// and the next free one.
+func listenFront(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	host, portStr, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(portStr)
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		holder := devloop.PortHolder(port)
+		if holder == "" {
+			holder = "another process"
+		}
+		msg := fmt.Sprintf("%s is in use by %s", addr, holder)
+		for p := port + 1; p < port+100 && p <= 65535; p++ {
+			if l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p))); err == nil {
+				l.Close()
+				msg += fmt.Sprintf("; try --addr %s", net.JoinHostPort(host, strconv.Itoa(p)))
+				break
+			}
+		}
+		return nil, errors.New(msg)
+	case errors.Is(err, syscall.EACCES):
+		return nil, fmt.Errorf("port %d needs root or CAP_NET_BIND_SERVICE; try --addr %s", port, net.JoinHostPort(host, "8080"))
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return nil, fmt.Errorf("%s: no interface of this machine has that address; use 127.0.0.1 or --lan", addr)
+	}
+	return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+}
+
+func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg string, appArgs []string) error {
+	s, err := mergeDevSettings(cmd, env, f, pkg, appArgs)
+	if err != nil {
+		return err
+	}
+	out := &devOutput{w: env.Stdout, p: term.Palette{Enabled: env.Color}, json: f.jsonOut}
+	// The app's output goes where golocal's own does, a write at a time
+	// between event lines; with --json, stdout is for events only.
+	s.opts.Stdout, s.opts.Stderr = &sharedWriter{mu: &out.mu, w: env.Stdout}, &sharedWriter{mu: &out.mu, w: env.Stderr}
+	if f.jsonOut {
+		s.opts.Stdout = s.opts.Stderr
+	}
+
+	ln, err := listenFront(s.addr)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	defer ln.Close()
+	front := newDevFront()
+	s.opts.OnEvent = func(e devloop.Event) {
+		front.apply(e)
+		out.event(e)
+	}
+	runner, err := devloop.New(s.opts)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+
+	srv := &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second}
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Serve(ln) }()
+
+	out.banner(runner, ln.Addr().(*net.TCPAddr), f.lan)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if restore := readKeys(ctx, env.Stdin, runner, cancel); restore != nil {
+		defer restore()
+	}
+	runErr := runner.Run(ctx)
+
+	shutdownCtx, done := context.WithTimeout(context.Background(), 2*time.Second)
+	defer done()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		// Event streams to open pages do not end by themselves.
+		_ = srv.Close()
+	}
+	<-srvDone
+	if runErr != nil {
+		return withCode(ExitFailure, runErr)
+	}
+	return nil
+}
+
+// readKeys reads single keys when stdin is a terminal: r rebuilds, q quits.
+// It turns off line buffering and echo only (signals stay on, so Ctrl-C
+// still interrupts) and returns the function that restores the terminal.
+func readKeys(ctx context.Context, stdin io.Reader, r *devloop.Runner, quit func()) func() {
+	f, ok := stdin.(*os.File)
+	if !ok || !term.IsTerminal(f) {
+		return nil
+	}
+	fd := int(f.Fd())
+	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		return nil
+	}
+	raw := *old
+	raw.Lflag &^= unix.ICANON | unix.ECHO
+	raw.Cc[unix.VMIN], raw.Cc[unix.VTIME] = 1, 0
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &raw); err != nil {
+		return nil
+	}
+	go func() {
+		buf := make([]byte, 16)
+		for ctx.Err() == nil {
+			n, err := f.Read(buf)
+			if err != nil {
+				return
+			}
+			for _, b := range buf[:n] {
+				switch b {
+				case 'r', 'R':
+					r.Rebuild()
+				case 'q', 'Q':
+					quit()
+				}
+			}
+		}
+	}()
+	return func() { _ = unix.IoctlSetTermios(fd, unix.TCSETS, old) }
+}
+
+// sharedWriter serialises the app's output with golocal's event lines.
+type sharedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (s *sharedWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// devOutput prints one line per event, or JSON lines.
+type devOutput struct {
+	mu   sync.Mutex
+	w    io.Writer
+	p    term.Palette
+	json bool
+}
+
+func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + " ms" }
+
+func (o *devOutput) banner(r *devloop.Runner, addr *net.TCPAddr, lan bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	local := "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port)) + "/"
+	if !addr.IP.IsUnspecified() && !addr.IP.IsLoopback() {
+		local = "http://" + addr.String() + "/"
+	}
+	network := ""
+	if lan {
+		if ip := lanIP(); ip != "" {
+			network = "http://" + net.JoinHostPort(ip, strconv.Itoa(addr.Port)) + "/"
+		}
+	}
+	if o.json {
+		_ = json.NewEncoder(o.w).Encode(map[string]any{"event": "listening", "local": local, "network": network, "package": r.Package(), "root": r.Root()})
+		return
+	}
+	fmt.Fprintf(o.w, "%s %s %s\n", o.p.Bold("golocal dev"), r.Package(), o.p.Dim("("+r.Root()+")"))
+	fmt.Fprintf(o.w, "  Local:   %s\n", o.p.Cyan(local))
+	if lan {
+		if network == "" {
+			fmt.Fprintf(o.w, "  Network: %s\n", o.p.Yellow("no LAN address found (is a network interface up?)"))
+		} else {
+			fmt.Fprintf(o.w, "  Network: %s\n", o.p.Cyan(network))
+			qrterminal.GenerateWithConfig(network, qrterminal.Config{
+				Level: qrterminal.L, Writer: o.w, HalfBlocks: true,
+				BlackChar: qrterminal.BLACK_BLACK, WhiteBlackChar: qrterminal.WHITE_BLACK,
+				WhiteChar: qrterminal.WHITE_WHITE, BlackWhiteChar: qrterminal.BLACK_WHITE,
+				QuietZone: 1,
+			})
+		}
+	}
+	fmt.Fprintf(o.w, "  %s\n", o.p.Dim("building… (r rebuild · q quit · Ctrl-C stop)"))
+}
+
+// lanIP returns the first non-loopback IPv4 address of an interface that is up.
+func lanIP() string {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return ""
+	}
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && !ipn.IP.IsLinkLocalUnicast() {
+				return ipn.IP.String()
+			}
+		}
+	}
+	return ""
+}
+
+// jsonEvent is the --json form of a devloop event.
+type jsonEvent struct {
+	Event       string               `json:"event"`
+	Paths       []string             `json:"paths,omitempty"`
+	BuildMS     int64                `json:"build_ms,omitempty"`
+	SwapMS      int64                `json:"swap_ms,omitempty"`
+	Upstream    string               `json:"upstream,omitempty"`
+	Mode        string               `json:"mode,omitempty"`
+	Direct      bool                 `json:"direct,omitempty"`
+	Diagnostics []devloop.Diagnostic `json:"diagnostics,omitempty"`
+	Message     string               `json:"message,omitempty"`
+	Output      string               `json:"output,omitempty"`
+}
+
+func (o *devOutput) event(e devloop.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.json {
+		je := jsonEvent{Event: e.Kind.String(), Paths: e.Paths, BuildMS: e.Build.Milliseconds(), SwapMS: e.Swap.Milliseconds(), Mode: e.Mode, Direct: e.Direct, Diagnostics: e.Diagnostics, Message: e.Message, Output: e.Output}
+		if e.Upstream != nil {
+			je.Upstream = e.Upstream.String()
+		}
+		_ = json.NewEncoder(o.w).Encode(je)
+		return
+	}
+	p := o.p
+	switch e.Kind {
+	case devloop.EventSwapped:
+		verb := "swapped"
+		if e.First {
+			verb = "started"
+		}
+		line := fmt.Sprintf("%s %s · %s %s", p.Green("built"), ms(e.Build), verb, ms(e.Swap))
+		if e.Build == 0 {
+			line = fmt.Sprintf("%s %s", p.Green("restarted"), ms(e.Swap))
+		}
+		if e.First {
+			line += p.Dim(" · app serves via " + e.Mode)
+		}
+		fmt.Fprintln(o.w, line)
+	case devloop.EventBuildFailed:
+		fmt.Fprintf(o.w, "%s after %s:\n", p.Red("build failed"), ms(e.Build))
+		for _, d := range e.Diagnostics {
+			fmt.Fprintf(o.w, "  %s\n", d.String())
+		}
+	case devloop.EventBuildCanceled:
+		fmt.Fprintln(o.w, p.Dim("build canceled: "+strings.Join(e.Paths, ", ")+" changed"))
+	case devloop.EventAppFailed:
+		fmt.Fprintln(o.w, p.Red(e.Message))
+		if tail := lastLines(e.Output, 20); tail != "" {
+			fmt.Fprintln(o.w, p.Dim(indent(tail)))
+		}
+	case devloop.EventStylesChanged:
+		fmt.Fprintln(o.w, p.Cyan("styles ")+strings.Join(e.Paths, ", ")+p.Dim(" · updated in place"))
+	case devloop.EventReload:
+		fmt.Fprintln(o.w, p.Cyan("reload ")+strings.Join(e.Paths, ", "))
+	case devloop.EventWarning:
+		fmt.Fprintln(o.w, p.Yellow("warning: ")+e.Message)
+	case devloop.EventStopped:
+		fmt.Fprintln(o.w, p.Dim("stopped"))
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
+
+// devFront is a stand-in for internal/devproxy until it lands: a reverse
+// proxy that holds requests while no app serves.
+type devFront struct {
+	mu    sync.Mutex
+	up    *url.URL
+	ready chan struct{}
+	proxy *httputil.ReverseProxy
+}
+
+func newDevFront() *devFront {
+	f := &devFront{ready: make(chan struct{})}
+	f.proxy = &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(pr.In.Context().Value(upstreamKey{}).(*url.URL))
+		pr.Out.Host = pr.In.Host
+	}}
+	return f
+}
+
+type upstreamKey struct{}
+
+func (f *devFront) apply(e devloop.Event) {
+	switch e.Kind {
+	case devloop.EventSwapped:
+		f.mu.Lock()
+		f.up = e.Upstream
+		close(f.ready)
+		f.ready = make(chan struct{})
+		f.mu.Unlock()
+	case devloop.EventHold:
+		f.mu.Lock()
+		f.up = nil
+		f.mu.Unlock()
+	}
+}
+
+func (f *devFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for {
+		f.mu.Lock()
+		up, ready := f.up, f.ready
+		f.mu.Unlock()
+		if up != nil {
+			f.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), upstreamKey{}, up)))
+			return
+		}
+		select {
+		case <-ready:
+		case <-deadline.C:
+			http.Error(w, "the app is not serving yet", http.StatusServiceUnavailable)
+			return
+		case <-r.Context().Done():
+			return
+		}
 	}
 }

@@ -1,0 +1,367 @@
+package devloop
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// readyMode says how a child serves, which decides how the next one is
+// swapped in.
+type readyMode int
+
+const (
+	// modePort: the child listens on the fresh loopback PORT it was given;
+	// the next child gets another port and both overlap.
+	modePort readyMode = iota + 1
+	// modeNotify: the child said READY=1 and accepts on the shared socket
+	// (fd 3); the next child overlaps on the same socket.
+	modeNotify
+	// modeShared: the child answers on the shared socket without sd_notify;
+	// readiness is only observable when it is alone, so the old one stops
+	// first while connections wait in the socket's backlog.
+	modeShared
+	// modeFixed: the child ignores PORT and LISTEN_FDS and listens on a port
+	// of its own (found in /proc); the old one must release it first.
+	modeFixed
+)
+
+func (m readyMode) String() string {
+	switch m {
+	case modePort:
+		return "PORT"
+	case modeNotify:
+		return "LISTEN_FDS + READY=1"
+	case modeShared:
+		return "LISTEN_FDS"
+	case modeFixed:
+		return "fixed port"
+	}
+	return "unknown"
+}
+
+// overlaps reports whether a new child may start while this mode's old one
+// still serves.
+func (m readyMode) overlaps() bool { return m == modePort || m == modeNotify || m == 0 }
+
+// child is one running version of the app.
+type child struct {
+	cmd      *exec.Cmd
+	pid      int
+	binary   string
+	port     int
+	started  time.Time
+	output   *tailBuffer
+	notify   *net.UnixConn
+	notified chan struct{} // closed on READY=1
+	exited   chan struct{} // closed when the process has been reaped
+	exitErr  error
+	stopOnce sync.Once
+	mode     readyMode
+	upstream *url.URL
+}
+
+// childSpec is what startChild needs.
+type childSpec struct {
+	binary   string
+	args     []string
+	env      []string
+	shared   *os.File // the runner's listening socket, passed as fd 3
+	stdout   io.Writer
+	stderr   io.Writer
+	tempDir  string // for the NOTIFY_SOCKET
+	sequence int
+}
+
+// shellExecLine makes /bin/sh set LISTEN_PID to its own pid and exec the
+// app, so the app, which keeps that pid, sees LISTEN_PID equal to getpid()
+// as the socket activation protocol requires (Go cannot set an environment
+// variable between fork and exec).
+const shellExecLine = `LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"`
+
+// startChild starts the app in its own process group with the shared socket
+// on fd 3 (LISTEN_FDS=1), a fresh loopback PORT and a NOTIFY_SOCKET.
+func startChild(spec childSpec) (*child, error) {
+	port, err := freeLoopbackPort()
+	if err != nil {
+		return nil, err
+	}
+	c := &child{
+		binary:   spec.binary,
+		port:     port,
+		output:   &tailBuffer{max: 16 << 10},
+		notified: make(chan struct{}),
+		exited:   make(chan struct{}),
+	}
+	notifyPath := filepath.Join(spec.tempDir, "notify-"+strconv.Itoa(spec.sequence))
+	_ = os.Remove(notifyPath)
+	nc, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: notifyPath, Net: "unixgram"})
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the readiness socket %s: %w", notifyPath, err)
+	}
+	c.notify = nc
+	go c.readNotify()
+
+	cmd := exec.Command("/bin/sh", append([]string{"-c", shellExecLine, spec.binary}, spec.args...)...)
+	cmd.Env = append(append([]string(nil), spec.env...),
+		"PORT="+strconv.Itoa(port),
+		"LISTEN_FDS=1",
+		"LISTEN_FDNAMES=http",
+		"NOTIFY_SOCKET="+notifyPath,
+	)
+	cmd.ExtraFiles = []*os.File{spec.shared}
+	cmd.Stdout = io.MultiWriter(orDiscard(spec.stdout), c.output)
+	cmd.Stderr = io.MultiWriter(orDiscard(spec.stderr), c.output)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A grandchild that escaped the process group may keep the output pipes
+	// open; do not wait for it forever.
+	cmd.WaitDelay = 500 * time.Millisecond
+	c.started = time.Now()
+	if err := cmd.Start(); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("cannot start %s: %w", spec.binary, err)
+	}
+	c.cmd = cmd
+	c.pid = cmd.Process.Pid
+	go func() {
+		c.exitErr = cmd.Wait()
+		close(c.exited)
+		nc.Close()
+		_ = os.Remove(notifyPath)
+	}()
+	return c, nil
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// readNotify reads sd_notify datagrams (https://www.freedesktop.org/software/systemd/man/sd_notify.html):
+// newline-separated KEY=VALUE lines; READY=1 marks the child ready.
+func (c *child) readNotify() {
+	buf := make([]byte, 4096)
+	for {
+		n, _, err := c.notify.ReadFromUnix(buf)
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(string(buf[:n]), "\n") {
+			if strings.TrimSpace(line) == "READY=1" {
+				select {
+				case <-c.notified:
+				default:
+					close(c.notified)
+				}
+			}
+		}
+	}
+}
+
+// exitDescription says how the child ended, for messages.
+func (c *child) exitDescription() string {
+	var ee *exec.ExitError
+	if errors.As(c.exitErr, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return "was killed by " + ws.Signal().String()
+		}
+		return "exited with code " + strconv.Itoa(ee.ExitCode())
+	}
+	if c.exitErr != nil {
+		return "ended: " + c.exitErr.Error()
+	}
+	return "exited with code 0"
+}
+
+// errNotReady is returned by waitReady when the deadline passed.
+var errNotReady = errors.New("not ready")
+
+// errExitedAtStart is returned by waitReady when the child exited first.
+var errExitedAtStart = errors.New("exited at start")
+
+// waitReady waits until the child serves and decides its mode: READY=1 on
+// NOTIFY_SOCKET, a connection accepted on PORT, a listening socket of its
+// own in /proc, or (when sharedAlone: no other child accepts on the shared
+// socket) an HTTP answer on the shared socket.
+func (c *child) waitReady(ctx context.Context, timeout time.Duration, shared net.Addr, sharedInode uint64, sharedAlone bool) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	portAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port))
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.exited:
+			return errExitedAtStart
+		case <-deadline.C:
+			return errNotReady
+		case <-c.notified:
+			if dialOK(portAddr, 50*time.Millisecond) {
+				c.setUpstream(modePort, portAddr)
+			} else {
+				c.setUpstream(modeNotify, shared.String())
+			}
+			return nil
+		case <-tick.C:
+		}
+		if dialOK(portAddr, 20*time.Millisecond) {
+			c.setUpstream(modePort, portAddr)
+			return nil
+		}
+		// /proc costs more than a connect: look every ~30 ms.
+		if i%15 == 14 {
+			pids := append([]int{c.pid}, descendants(c.pid)...)
+			for _, s := range listeningSocketsOf(pids) {
+				if s.Inode == sharedInode {
+					continue
+				}
+				ip := s.IP
+				switch {
+				case ip.Equal(net.IPv4zero) || ip.To4() == nil && ip.IsUnspecified():
+					if ip.To4() != nil {
+						ip = net.IPv4(127, 0, 0, 1)
+					} else {
+						ip = net.IPv6loopback
+					}
+				}
+				addr := net.JoinHostPort(ip.String(), strconv.Itoa(s.Port))
+				if dialOK(addr, 20*time.Millisecond) {
+					// On PORT but not on 127.0.0.1 (say [::1]): still a
+					// fresh port per version, so versions overlap.
+					mode := modeFixed
+					if s.Port == c.port {
+						mode = modePort
+					}
+					c.setUpstream(mode, addr)
+					return nil
+				}
+			}
+		}
+		if sharedAlone && i%50 == 49 && httpAnswers(shared.String(), 100*time.Millisecond) {
+			c.setUpstream(modeShared, shared.String())
+			return nil
+		}
+	}
+}
+
+func (c *child) setUpstream(m readyMode, addr string) {
+	c.mode = m
+	c.upstream = &url.URL{Scheme: "http", Host: addr}
+}
+
+func dialOK(addr string, timeout time.Duration) bool {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+}
+
+// httpAnswers sends a HEAD request and reports whether any bytes come back.
+func httpAnswers(addr string, timeout time.Duration) bool {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(timeout))
+	if _, err := io.WriteString(conn, "HEAD / HTTP/1.0\r\nHost: localhost\r\n\r\n"); err != nil {
+		return false
+	}
+	var b [1]byte
+	n, _ := conn.Read(b[:])
+	return n == 1
+}
+
+// stop ends the child and everything it started: SIGTERM to its process
+// group and to any descendant that left the group (setsid), up to grace for
+// the child to exit, then SIGKILL to all of them. It returns when the child
+// has been reaped.
+func (c *child) stop(grace time.Duration) {
+	c.stopOnce.Do(func() {
+		// Snapshot the tree first: once the child is gone its orphans are
+		// re-parented and can no longer be traced to it.
+		escaped := c.escapedDescendants()
+		_ = syscall.Kill(-c.pid, syscall.SIGTERM)
+		for _, p := range escaped {
+			_ = syscall.Kill(p, syscall.SIGTERM)
+		}
+		t := time.NewTimer(grace)
+		select {
+		case <-c.exited:
+		case <-t.C:
+		}
+		t.Stop()
+		escaped = append(escaped, c.escapedDescendants()...)
+		_ = syscall.Kill(-c.pid, syscall.SIGKILL)
+		for _, p := range escaped {
+			_ = syscall.Kill(p, syscall.SIGKILL)
+		}
+		<-c.exited
+	})
+	<-c.exited
+}
+
+// escapedDescendants lists descendants in another process group.
+func (c *child) escapedDescendants() []int {
+	var out []int
+	for _, p := range descendants(c.pid) {
+		if pg, err := syscall.Getpgid(p); err == nil && pg != c.pid {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// freeLoopbackPort asks the kernel for a free port on 127.0.0.1.
+func freeLoopbackPort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("cannot find a free loopback port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	max int
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf.Write(p)
+	if t.buf.Len() > t.max {
+		b := t.buf.Bytes()
+		keep := append([]byte(nil), b[len(b)-t.max:]...)
+		t.buf.Reset()
+		t.buf.Write(keep)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.buf.String()
+}

@@ -1,0 +1,245 @@
+package devloop
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// portApp is a 15-line net/http app that only knows PORT, like most.
+const portApp = `package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+)
+
+func main() {
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "BODY")
+	})
+	if err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+`
+
+func appSource(body string) string { return strings.Replace(portApp, "BODY", body, 1) }
+
+// writeModule creates a module with the given files in a fresh folder.
+func writeModule(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, ok := files["go.mod"]; !ok {
+		files["go.mod"] = "module example.test/app\n\ngo 1.26\n"
+	}
+	for name, content := range files {
+		writeFile(t, filepath.Join(dir, name), content)
+	}
+	return dir
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Write then rename, as editors do, so the watcher never sees half a file.
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// loop is a Runner under test with its events recorded.
+type loop struct {
+	t      *testing.T
+	r      *Runner
+	events chan Event
+	mu     sync.Mutex
+	all    []Event
+	up     atomic.Pointer[url.URL]
+	done   chan error
+	cancel context.CancelFunc
+	marker string
+}
+
+func startLoop(t *testing.T, opts Options) *loop {
+	t.Helper()
+	l := &loop{t: t, events: make(chan Event, 256), done: make(chan error, 1)}
+	opts.OnEvent = func(e Event) {
+		if e.Kind == EventSwapped {
+			l.up.Store(e.Upstream)
+		}
+		if e.Kind == EventHold {
+			l.up.Store(nil)
+		}
+		l.mu.Lock()
+		l.all = append(l.all, e)
+		l.mu.Unlock()
+		select {
+		case l.events <- e:
+		default:
+		}
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = testWriter{t}
+		opts.Stdout = testWriter{t}
+	}
+	// Every process of this test carries the marker, so that the cleanup
+	// can prove none outlived the runner.
+	marker := fmt.Sprintf("GOLOCAL_TEST_MARKER=%s-%d", strings.ReplaceAll(t.Name(), "/", "_"), time.Now().UnixNano())
+	opts.Env = append(opts.Env, marker)
+	l.marker = marker
+	r, err := New(opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	l.r = r
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	go func() { l.done <- r.Run(ctx) }()
+	t.Cleanup(func() {
+		l.stop()
+		if left := processesWith(marker); len(left) > 0 {
+			t.Errorf("processes left behind after Run returned: %v", left)
+		}
+	})
+	return l
+}
+
+func (l *loop) stop() {
+	l.cancel()
+	select {
+	case err := <-l.done:
+		if err != nil {
+			l.t.Errorf("Run: %v", err)
+		}
+		l.done <- nil
+	case <-time.After(20 * time.Second):
+		l.t.Errorf("Run did not return 20 s after cancel")
+	}
+}
+
+// waitFor returns the next event of kind, failing on timeout. Events of
+// other kinds are skipped; an EventBuildFailed or EventAppFailed fails the
+// test unless it is the kind waited for.
+func (l *loop) waitFor(kind EventKind, timeout time.Duration) Event {
+	l.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case e := <-l.events:
+			if e.Kind == kind {
+				return e
+			}
+			if (e.Kind == EventBuildFailed || e.Kind == EventAppFailed) && kind != EventBuildFailed && kind != EventAppFailed {
+				l.t.Fatalf("waiting for %v, got %v: %s %v\n%s", kind, e.Kind, e.Message, e.Diagnostics, e.Output)
+			}
+		case <-deadline:
+			l.t.Fatalf("no %v event within %v", kind, timeout)
+		}
+	}
+}
+
+func (l *loop) count(kind EventKind) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, e := range l.all {
+		if e.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func get(u *url.URL) (string, error) {
+	if u == nil {
+		return "", fmt.Errorf("no upstream")
+	}
+	resp, err := http.Get(u.String())
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return string(b), fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return string(b), err
+}
+
+// processesWith lists the pids whose environment holds kv.
+func processesWith(kv string) []string {
+	entries, _ := os.ReadDir("/proc")
+	var out []string
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil {
+			continue
+		}
+		for _, v := range strings.Split(string(b), "\x00") {
+			if v == kv {
+				out = append(out, e.Name())
+				break
+			}
+		}
+	}
+	return out
+}
+
+// waitUntil polls cond every 10 ms until it holds or timeout passes.
+func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Logf("app: %s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func TestSwapServesNewVersion(t *testing.T) {
+	dir := writeModule(t, map[string]string{"main.go": appSource("v1")})
+	l := startLoop(t, Options{Dir: dir})
+	e := l.waitFor(EventSwapped, 60*time.Second)
+	if e.Mode != modePort.String() || !e.First {
+		t.Errorf("first swap: mode %q first %v", e.Mode, e.First)
+	}
+	if body, err := get(e.Upstream); err != nil || body != "v1" {
+		t.Fatalf("v1: %q %v", body, err)
+	}
+	writeFile(t, filepath.Join(dir, "main.go"), appSource("v2"))
+	e = l.waitFor(EventSwapped, 60*time.Second)
+	if body, err := get(e.Upstream); err != nil || body != "v2" {
+		t.Fatalf("v2: %q %v", body, err)
+	}
+	t.Logf("build %v swap %v", e.Build, e.Swap)
+}

@@ -1,0 +1,582 @@
+package devloop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Options configure a Runner. The zero value of every field has a working
+// default; only OnEvent is needed to see anything.
+type Options struct {
+	// Dir is the folder golocal dev was started in; Package is relative to
+	// it. Default: the current folder.
+	Dir string
+	// Package is the main package ("." or "./cmd/web"); empty means
+	// FindMainPackage decides.
+	Package string
+	// Args are passed to the app.
+	Args []string
+	// Env holds KEY=VALUE pairs added to the app's environment.
+	Env []string
+	// BaseEnv is the environment the app and go build start from (default
+	// os.Environ()).
+	BaseEnv []string
+	// Getenv looks up PATH and GOROOT to find the go command (default
+	// os.Getenv).
+	Getenv func(string) string
+	// BuildFlags and Tags are passed to go build.
+	BuildFlags []string
+	Tags       []string
+	// KeepDebugInfo keeps symbols and DWARF (no -ldflags=-s -w).
+	KeepDebugInfo bool
+	// WatchRoots, Extensions and Exclude configure the watcher (see
+	// WatchOptions). Roots are relative to the module root.
+	WatchRoots []string
+	Extensions []string
+	Exclude    []string
+	// Debounce is the watcher's quiet period (default 40 ms).
+	Debounce time.Duration
+	// Settle is the quiet period used after a change canceled a running
+	// build, so that a stream of saves does not start a build per save
+	// (default 300 ms).
+	Settle time.Duration
+	// Grace is how long a stopped app may drain before SIGKILL (default 3 s).
+	Grace time.Duration
+	// DrainDelay is how long an old app keeps running after the new one
+	// took over, for requests already sent to it (default 250 ms).
+	DrainDelay time.Duration
+	// ReadyTimeout bounds how long a new app may take to serve (default 30 s).
+	ReadyTimeout time.Duration
+	// Stdout and Stderr receive the app's output (default: discarded).
+	Stdout, Stderr io.Writer
+	// OnEvent receives every event, one call at a time. It runs on the
+	// runner's goroutine and must not block for long: an EventSwapped
+	// handler is where the dev front switches to the new upstream.
+	OnEvent func(Event)
+}
+
+// EventKind tells what happened.
+type EventKind int
+
+// The events a Runner reports.
+const (
+	EventBuildStarted  EventKind = iota + 1 // a build began (Paths: what changed)
+	EventBuildCanceled                      // a newer change canceled the build
+	EventBuildFailed                        // Diagnostics and Output say why; the old app keeps serving
+	EventSwapped                            // Upstream now serves; Build and Swap are the timings
+	EventHold                               // no app can serve until the next EventSwapped
+	EventAppFailed                          // the app exited or never became ready; Message and Output
+	EventStylesChanged                      // only stylesheets changed (Paths)
+	EventReload                             // pages should reload (Paths), no build needed
+	EventWarning                            // advice (Message)
+	EventStopped                            // the runner stopped and left nothing behind
+)
+
+var eventNames = map[EventKind]string{
+	EventBuildStarted: "build-started", EventBuildCanceled: "build-canceled", EventBuildFailed: "build-failed",
+	EventSwapped: "swapped", EventHold: "hold", EventAppFailed: "app-failed", EventStylesChanged: "styles-changed",
+	EventReload: "reload", EventWarning: "warning", EventStopped: "stopped",
+}
+
+// String returns the event's name as used in JSON output.
+func (k EventKind) String() string {
+	if s, ok := eventNames[k]; ok {
+		return s
+	}
+	return "event-" + strconv.Itoa(int(k))
+}
+
+// Event is one thing that happened in the loop.
+type Event struct {
+	Kind        EventKind
+	Paths       []string
+	Build       time.Duration // go build wall time
+	Swap        time.Duration // new app start to serving
+	Upstream    *url.URL      // where the serving app listens (EventSwapped)
+	Mode        string        // how it serves: PORT, LISTEN_FDS + READY=1, fixed port
+	First       bool          // the first app of the session
+	Direct      bool          // built by running compile and link directly (see BuildResult.Direct)
+	Diagnostics []Diagnostic
+	Output      string
+	Message     string
+}
+
+// Runner is the dev loop: it watches, builds, and swaps app versions
+// without a gap.
+type Runner struct {
+	opts        Options
+	root        string
+	pkg         string
+	goCmd       string
+	buildEnv    []string
+	appEnv      []string
+	watcher     *Watcher
+	shared      *net.TCPListener
+	sharedFile  *os.File
+	sharedInode uint64
+	tempDir     string
+	rebuild     chan struct{}
+	builds      atomic.Int64
+	eventMu     sync.Mutex
+	retiring    sync.WaitGroup
+	sequence    int
+}
+
+// New checks everything that can be checked before the first build: the go
+// command, the module, the main package and the watch roots; and opens the
+// internal listening socket shared with every version of the app.
+func New(opts Options) (*Runner, error) {
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.BaseEnv == nil {
+		opts.BaseEnv = os.Environ()
+	}
+	if opts.Dir == "" {
+		opts.Dir = "."
+	}
+	for d, v := range map[*time.Duration]time.Duration{&opts.Grace: 3 * time.Second, &opts.DrainDelay: 250 * time.Millisecond, &opts.ReadyTimeout: 30 * time.Second, &opts.Settle: 300 * time.Millisecond, &opts.Debounce: 40 * time.Millisecond} {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	opts.Dir = dir
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("folder %s does not exist", dir)
+	}
+	goCmd, err := findGo(opts.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	root, err := FindModuleRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	pkg, err := FindMainPackage(dir, opts.Package, opts.Tags)
+	if err != nil {
+		return nil, err
+	}
+	for _, kv := range opts.Env {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return nil, fmt.Errorf("app environment %q: want KEY=VALUE", kv)
+		}
+	}
+	r := &Runner{opts: opts, root: root, pkg: pkg, goCmd: goCmd, rebuild: make(chan struct{}, 1)}
+	r.buildEnv = opts.BaseEnv
+	r.appEnv = append(withoutKeys(opts.BaseEnv, "PORT", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET"), opts.Env...)
+
+	w, err := NewWatcher(WatchOptions{
+		Root: root, Roots: opts.WatchRoots, Extensions: opts.Extensions, Exclude: opts.Exclude,
+		Debounce: opts.Debounce,
+		Warn:     func(msg string) { r.emit(Event{Kind: EventWarning, Message: msg}) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.watcher = w
+	if err := r.openShared(); err != nil {
+		_ = w.fsw.Close()
+		return nil, err
+	}
+	r.tempDir, err = os.MkdirTemp("", "golocal-dev-")
+	if err != nil {
+		r.shared.Close()
+		r.sharedFile.Close()
+		_ = w.fsw.Close()
+		return nil, fmt.Errorf("cannot create a folder for builds: %w", err)
+	}
+	// go build's work folders (kept with -work for direct builds) live in
+	// the runner's folder, so that one RemoveAll cleans everything.
+	r.buildEnv = append(withoutKeys(r.buildEnv, "GOTMPDIR"), "GOTMPDIR="+r.tempDir)
+	return r, nil
+}
+
+// openShared opens the loopback socket every app version inherits as fd 3.
+func (r *Runner) openShared() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("cannot open the internal app socket: %w", err)
+	}
+	tl := ln.(*net.TCPListener)
+	f, err := tl.File() // a dup: the runner keeps the socket open through every swap
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("cannot share the internal app socket: %w", err)
+	}
+	r.shared, r.sharedFile = tl, f
+	var st syscall.Stat_t
+	if syscall.Fstat(int(f.Fd()), &st) == nil {
+		r.sharedInode = st.Ino
+	}
+	return nil
+}
+
+func withoutKeys(env []string, keys ...string) []string {
+	out := make([]string, 0, len(env))
+outer:
+	for _, kv := range env {
+		for _, k := range keys {
+			if strings.HasPrefix(kv, k+"=") {
+				continue outer
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// Root returns the module root, Package the main package being run.
+func (r *Runner) Root() string { return r.root }
+
+// Package returns the main package being run, relative to Options.Dir.
+func (r *Runner) Package() string { return r.pkg }
+
+// SharedAddr is the internal socket apps that honour LISTEN_FDS accept on.
+func (r *Runner) SharedAddr() net.Addr { return r.shared.Addr() }
+
+// Builds returns how many builds have started.
+func (r *Runner) Builds() int { return int(r.builds.Load()) }
+
+// Rebuild asks for a build now, as if a Go file changed.
+func (r *Runner) Rebuild() {
+	select {
+	case r.rebuild <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Runner) emit(e Event) {
+	if r.opts.OnEvent == nil {
+		return
+	}
+	r.eventMu.Lock()
+	defer r.eventMu.Unlock()
+	r.opts.OnEvent(e)
+}
+
+type buildDone struct {
+	gen   int
+	res   BuildResult
+	err   error
+	paths []string
+}
+
+type upDone struct {
+	direct    bool
+	gen       int
+	c         *child
+	err       error
+	stopFirst bool
+	build     time.Duration
+	took      time.Duration
+}
+
+// Run builds and runs the app, then rebuilds and swaps on every change until
+// ctx is done. It then stops the app gracefully (SIGTERM, Grace, SIGKILL,
+// whole process tree) and removes its temporary files. It returns an error
+// only when the loop cannot run at all.
+func (r *Runner) Run(ctx context.Context) error {
+	defer os.RemoveAll(r.tempDir)
+	var plan *toolchainPlan
+	defer func() {
+		if plan != nil {
+			os.RemoveAll(plan.work)
+		}
+	}()
+	defer r.shared.Close()
+	defer r.sharedFile.Close()
+	wctx, stopWatch := context.WithCancel(ctx)
+	go r.watcher.Run(wctx)
+	defer func() {
+		stopWatch()
+		for range r.watcher.Changes() { // drain until closed
+		}
+	}()
+
+	var (
+		buildCancel context.CancelFunc
+		buildGen    int
+		buildRes    = make(chan buildDone, 1)
+		inFlight    int
+		upCancel    context.CancelFunc
+		upGen       int
+		upRes       = make(chan upDone, 1)
+		upRunning   bool
+		serving     *child
+		lastBinary  string
+		settle      = time.NewTimer(time.Hour)
+		settling    bool
+		changed     []string
+		first       = true
+	)
+	settle.Stop()
+	bo := BuildOptions{GoCmd: r.goCmd, Dir: r.opts.Dir, Root: r.root, Package: r.pkg, Flags: r.opts.BuildFlags, Tags: r.opts.Tags, KeepDebugInfo: r.opts.KeepDebugInfo, Env: r.buildEnv}
+
+	var buildingPaths []string
+	startBuild := func() {
+		if buildCancel != nil {
+			buildCancel()
+			changed = mergePaths(buildingPaths, changed)
+		}
+		buildGen++
+		gen := buildGen
+		bctx, cancel := context.WithCancel(ctx)
+		buildCancel = cancel
+		paths := changed
+		changed = nil
+		buildingPaths = paths
+		r.builds.Add(1)
+		inFlight++
+		r.emit(Event{Kind: EventBuildStarted, Paths: paths})
+		out := filepath.Join(r.tempDir, "app-"+strconv.Itoa(gen))
+		if plan.fits(paths, r.root, r.opts.Tags) {
+			p := plan
+			go func() {
+				res, err := buildDirect(bctx, p, r.buildEnv, r.root, out)
+				buildRes <- buildDone{gen: gen, res: res, err: err, paths: paths}
+			}()
+			return
+		}
+		go func() {
+			res, err := Build(bctx, bo, out)
+			buildRes <- buildDone{gen: gen, res: res, err: err, paths: paths}
+		}()
+	}
+	waitBuild := func() {
+		if buildCancel != nil {
+			buildCancel()
+			buildCancel = nil
+		}
+		for ; inFlight > 0; inFlight-- {
+			<-buildRes
+		}
+	}
+	retire := func(c *child, delay time.Duration) {
+		r.retiring.Add(1)
+		go func() {
+			defer r.retiring.Done()
+			if delay > 0 && c.mode != modeNotify {
+				t := time.NewTimer(delay)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+				}
+				t.Stop()
+			}
+			c.stop(r.opts.Grace)
+		}()
+	}
+	bringUp := func(binary string, build time.Duration, direct bool) {
+		if upCancel != nil {
+			upCancel()
+			if u := <-upRes; u.err == nil && u.c != nil {
+				retire(u.c, 0)
+			}
+		}
+		upGen++
+		gen := upGen
+		uctx, cancel := context.WithCancel(ctx)
+		upCancel = cancel
+		upRunning = true
+		old := serving
+		stopFirst := old != nil && !old.mode.overlaps()
+		if stopFirst {
+			// The old app holds what the new one needs (its fixed port, or
+			// the only view of readiness on the shared socket): stop it
+			// first. For a fixed port the front must hold requests; on the
+			// shared socket they wait in the kernel's backlog.
+			if old.mode == modeFixed {
+				r.emit(Event{Kind: EventHold, Message: "restarting an app that listens on a fixed port"})
+			}
+			serving = nil
+		}
+		sharedAlone := old == nil || stopFirst || (old.mode != modeNotify && old.mode != modeShared)
+		r.sequence++
+		spec := childSpec{binary: binary, args: r.opts.Args, env: r.appEnv, shared: r.sharedFile, stdout: r.opts.Stdout, stderr: r.opts.Stderr, tempDir: r.tempDir, sequence: r.sequence}
+		go func() {
+			if stopFirst {
+				old.stop(r.opts.Grace)
+			}
+			start := time.Now()
+			c, err := startChild(spec)
+			if err == nil {
+				err = c.waitReady(uctx, r.opts.ReadyTimeout, r.shared.Addr(), r.sharedInode, sharedAlone)
+				if err != nil {
+					c.stop(r.opts.Grace)
+				}
+			}
+			upRes <- upDone{gen: gen, c: c, err: err, stopFirst: stopFirst, build: build, direct: direct, took: time.Since(start)}
+		}()
+	}
+	requestBuild := func(paths []string) {
+		changed = mergePaths(changed, paths)
+		if buildCancel != nil || settling {
+			if buildCancel != nil {
+				buildCancel()
+				buildCancel = nil
+				// The canceled build's changes still have to be built.
+				changed = mergePaths(buildingPaths, changed)
+				r.emit(Event{Kind: EventBuildCanceled, Paths: paths})
+			}
+			settling = true
+			settle.Reset(r.opts.Settle)
+			return
+		}
+		startBuild()
+	}
+
+	startBuild()
+	for {
+		var servingExited <-chan struct{}
+		if serving != nil {
+			servingExited = serving.exited
+		}
+		select {
+		case <-ctx.Done():
+			settle.Stop()
+			waitBuild()
+			if upCancel != nil {
+				upCancel()
+				if upRunning {
+					if u := <-upRes; u.err == nil && u.c != nil {
+						u.c.stop(r.opts.Grace)
+					}
+				}
+			}
+			if serving != nil {
+				serving.stop(r.opts.Grace)
+			}
+			r.retiring.Wait()
+			r.emit(Event{Kind: EventStopped})
+			return nil
+
+		case c, ok := <-r.watcher.Changes():
+			if !ok {
+				continue
+			}
+			switch {
+			case c.Rebuild:
+				requestBuild(c.Paths)
+			case c.Restart && lastBinary != "":
+				if buildCancel != nil || settling {
+					// The coming build restarts the app anyway.
+					changed = mergePaths(changed, c.Paths)
+				} else {
+					bringUp(lastBinary, 0, false)
+				}
+			case len(c.Styles) > 0:
+				r.emit(Event{Kind: EventStylesChanged, Paths: c.Styles})
+			default:
+				r.emit(Event{Kind: EventReload, Paths: c.Paths})
+			}
+
+		case <-r.rebuild:
+			requestBuild(nil)
+
+		case <-settle.C:
+			settling = false
+			startBuild()
+
+		case b := <-buildRes:
+			inFlight--
+			if !b.res.Direct && !errors.Is(b.err, ErrBuildCanceled) {
+				// A go build ran to completion: its plan (nil when it failed:
+				// another package may be broken) replaces the old one, whose
+				// import configuration may point at stale dependencies.
+				if plan != nil && plan != b.res.plan {
+					os.RemoveAll(plan.work)
+				}
+				plan = b.res.plan
+			}
+			if b.gen != buildGen || buildCancel == nil {
+				continue // canceled or superseded
+			}
+			buildCancel = nil
+			if errors.Is(b.err, ErrBuildCanceled) {
+				continue
+			}
+			if b.err != nil {
+				r.emit(Event{Kind: EventBuildFailed, Paths: b.paths, Build: b.res.Took, Diagnostics: b.res.Diagnostics, Output: string(b.res.Output)})
+				continue
+			}
+			if lastBinary != "" && (serving == nil || serving.binary != lastBinary) {
+				os.Remove(lastBinary)
+			}
+			lastBinary = b.res.Binary
+			bringUp(b.res.Binary, b.res.Took, b.res.Direct)
+
+		case u := <-upRes:
+			upRunning = false
+			if u.gen != upGen {
+				continue
+			}
+			upCancel = nil
+			if u.err != nil {
+				if errors.Is(u.err, context.Canceled) {
+					continue
+				}
+				r.emit(appFailedEvent(u))
+				continue
+			}
+			old := serving
+			serving = u.c
+			r.emit(Event{Kind: EventSwapped, Upstream: u.c.upstream, Mode: u.c.mode.String(), Build: u.build, Swap: u.took, First: first, Direct: u.direct})
+			first = false
+			if old != nil && old != u.c {
+				retire(old, r.opts.DrainDelay)
+			}
+
+		case <-servingExited:
+			c := serving
+			serving = nil
+			r.emit(Event{Kind: EventHold})
+			r.emit(Event{Kind: EventAppFailed, Message: fmt.Sprintf("the app %s while serving; save a file or press r to start it again", c.exitDescription()), Output: c.output.String()})
+		}
+	}
+}
+
+func appFailedEvent(u upDone) Event {
+	e := Event{Kind: EventAppFailed}
+	if u.c != nil {
+		e.Output = u.c.output.String()
+	}
+	switch {
+	case errors.Is(u.err, errExitedAtStart):
+		e.Message = fmt.Sprintf("the app %s at start (after %s); fix it and save, the previous version keeps serving if there was one", u.c.exitDescription(), roundMS(u.took))
+	case errors.Is(u.err, errNotReady):
+		e.Message = fmt.Sprintf("the app did not start serving within %s: it should listen on $PORT (or accept on the socket in LISTEN_FDS, or send READY=1 to NOTIFY_SOCKET); it was stopped", roundMS(u.took))
+	default:
+		e.Message = u.err.Error()
+	}
+	return e
+}
+
+func roundMS(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+
+func mergePaths(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range append(append([]string(nil), a...), b...) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
