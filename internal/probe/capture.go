@@ -1,0 +1,139 @@
+package probe
+
+import (
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// captureConn records the bytes an HTTP/1.x response arrives in, below
+// net/http, so the lenient parser sees what the client hides or refuses.
+//
+// A pump goroutine reads the real connection and hands the bytes to the
+// transport through a pipe. When the transport closes the connection (it
+// refused the response, or it is done), only the pipe closes: the pump can
+// keep reading so that the probe still sees the rest of a refused response.
+// [captureConn.finish] closes the real connection. Memory is bounded: at
+// most limit bytes are kept, the rest only counted.
+type captureConn struct {
+	net.Conn // the real connection; Read is overridden
+
+	pr *io.PipeReader
+	pw *io.PipeWriter
+
+	mu      sync.Mutex
+	buf     []byte
+	limit   int
+	total   int64
+	first   time.Time // when the first byte arrived
+	readErr error     // why the pump stopped (io.EOF on a clean close)
+	update  chan struct{}
+	done    chan struct{}
+
+	closeOnce sync.Once
+}
+
+func newCaptureConn(c net.Conn, limit int) *captureConn {
+	pr, pw := io.Pipe()
+	cc := &captureConn{Conn: c, pr: pr, pw: pw, limit: limit, update: make(chan struct{}, 1), done: make(chan struct{})}
+	go cc.pump()
+	return cc
+}
+
+func (c *captureConn) pump() {
+	defer close(c.done)
+	b := make([]byte, 32<<10)
+	forward := true
+	for {
+		n, err := c.Conn.Read(b)
+		if n > 0 {
+			c.mu.Lock()
+			if c.total == 0 {
+				c.first = time.Now()
+			}
+			c.total += int64(n)
+			if room := c.limit - len(c.buf); room > 0 {
+				c.buf = append(c.buf, b[:min(n, room)]...)
+			}
+			c.mu.Unlock()
+			select {
+			case c.update <- struct{}{}:
+			default:
+			}
+			if forward {
+				if _, werr := c.pw.Write(b[:n]); werr != nil {
+					forward = false // the transport closed its side
+				}
+			}
+		}
+		if err != nil {
+			c.mu.Lock()
+			c.readErr = err
+			c.mu.Unlock()
+			c.pw.CloseWithError(err)
+			return
+		}
+	}
+}
+
+// Read returns the bytes the pump forwarded.
+func (c *captureConn) Read(p []byte) (int, error) { return c.pr.Read(p) }
+
+// Close is called by the transport: it unblocks the transport's reads and
+// writes but leaves the real connection to finish.
+func (c *captureConn) Close() error {
+	c.closeOnce.Do(func() {
+		_ = c.pr.Close()
+		_ = c.Conn.SetWriteDeadline(time.Now())
+	})
+	return nil
+}
+
+// SetDeadline applies to writes only: reads come from the pump, which
+// finish bounds.
+func (c *captureConn) SetDeadline(t time.Time) error { return c.Conn.SetWriteDeadline(t) }
+
+// SetReadDeadline is ignored for the same reason.
+func (c *captureConn) SetReadDeadline(time.Time) error { return nil }
+
+// snapshot returns a copy of the bytes kept so far, the total count, and
+// whether the pump has stopped.
+func (c *captureConn) snapshot() (kept []byte, total int64, ended bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept = append([]byte(nil), c.buf...)
+	select {
+	case <-c.done:
+		ended = true
+	default:
+	}
+	return kept, c.total, ended, c.readErr
+}
+
+// wait blocks until new bytes arrive, the pump stops, or the deadline.
+// It reports false at the deadline.
+func (c *captureConn) wait(deadline time.Time) bool {
+	d := time.Until(deadline)
+	if d <= 0 {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c.update:
+		return true
+	case <-c.done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// finish closes the real connection and waits for the pump to stop.
+func (c *captureConn) finish() {
+	_ = c.Close()
+	_ = c.Conn.SetDeadline(time.Now())
+	_ = c.Conn.Close()
+	<-c.done
+}

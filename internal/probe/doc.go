@@ -1,0 +1,33 @@
+// Package probe makes the requests of `golocal probe`: one fresh transport
+// per request, every phase timed in curl's -w terms, the raw HTTP/1.x bytes
+// captured below net/http, and a report in text, JSON or JUnit.
+//
+// [Run] makes one probe (following redirects hop by hop with
+// Options.FollowRedirects); [Probe] repeats it (-n), runs the active checks
+// (CORS with an origin, content negotiation, the plain-HTTP redirect), lints
+// the final response with internal/lint and checks an [SLO]:
+//
+//	u, note, err := probe.ParseURL("localhost:8080/health") // note: assuming http://
+//	rep := probe.Probe(ctx, u, probe.Config{Runs: 20, SLO: slo})
+//	probe.WriteText(os.Stdout, rep, term.Palette{})
+//
+// Timings are cumulative from a clock started before name resolution, as
+// curl's are: namelookup (DNSDone, or the first connect attempt when no
+// lookup ran), connect (the winning ConnectDone), appconnect (TLS handshake
+// done), pretransfer (GotConn), posttransfer (WroteRequest), starttransfer
+// (GotFirstResponseByte) and total (body read to its end). bench/probe
+// checks them against curl.
+//
+// The dialers are the probe's own: they apply --connect-to, --resolve and
+// -4/-6, do the TLS handshake (so the certificate is reported even with -k,
+// along with whether it would have been trusted) and, for HTTP/1.x, wrap the
+// connection in a capture whose pump goroutine keeps reading when Go's
+// client refuses a response, so the lenient parser still sees all of it.
+// Everything is bounded: the run's timeout covers every phase, a response
+// head over MaxHeaderBytes and a body over MaxBodyBytes stop the request
+// with a clear [Error], and at most MaxHeaderBytes+KeepBodyBytes of raw
+// bytes are kept per connection.
+//
+// The JSON report ([Report], schema_version 1) is documented in
+// docs/probe-json.md.
+package probe

@@ -1,0 +1,116 @@
+package probe
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+)
+
+// Phase names a point of a request's life, in curl's -w terms. Every
+// phase is measured from the same start (before name resolution), so the
+// values are cumulative: connect includes namelookup, and so on.
+type Phase string
+
+// The phases, in order.
+const (
+	PhaseNameLookup    Phase = "namelookup"    // name resolution done (curl time_namelookup)
+	PhaseConnect       Phase = "connect"       // TCP connected (time_connect)
+	PhaseAppConnect    Phase = "appconnect"    // TLS handshake done; 0 over plain HTTP (time_appconnect)
+	PhasePreTransfer   Phase = "pretransfer"   // the connection is ready for the request (time_pretransfer)
+	PhasePostTransfer  Phase = "posttransfer"  // the request is written, body included (time_posttransfer)
+	PhaseStartTransfer Phase = "starttransfer" // the first response byte arrived (time_starttransfer)
+	PhaseTotal         Phase = "total"         // the body was read to its end (time_total)
+)
+
+// Phases lists every phase in order.
+var Phases = []Phase{PhaseNameLookup, PhaseConnect, PhaseAppConnect, PhasePreTransfer, PhasePostTransfer, PhaseStartTransfer, PhaseTotal}
+
+// Timings are the phases of one request, cumulative from its start. A
+// phase the request did not reach is zero (check Reached).
+type Timings struct {
+	NameLookup    time.Duration
+	Connect       time.Duration
+	AppConnect    time.Duration
+	PreTransfer   time.Duration
+	PostTransfer  time.Duration
+	StartTransfer time.Duration
+	Total         time.Duration
+	// FirstInterim is when the first 1xx response arrived (0 when none);
+	// StartTransfer counts the first byte of any response, 1xx included.
+	FirstInterim time.Duration
+	// Reached is the last phase completed, "" when not even name
+	// resolution finished.
+	Reached Phase
+	// DNS is true when a name lookup actually ran (not an IP literal or a
+	// --resolve entry).
+	DNS bool
+}
+
+// Get returns the value of phase p.
+func (t Timings) Get(p Phase) time.Duration {
+	switch p {
+	case PhaseNameLookup:
+		return t.NameLookup
+	case PhaseConnect:
+		return t.Connect
+	case PhaseAppConnect:
+		return t.AppConnect
+	case PhasePreTransfer:
+		return t.PreTransfer
+	case PhasePostTransfer:
+		return t.PostTransfer
+	case PhaseStartTransfer:
+		return t.StartTransfer
+	case PhaseTotal:
+		return t.Total
+	}
+	return 0
+}
+
+// Stat summarises one phase over repeated runs.
+type Stat struct {
+	Min, Median, P90, Max time.Duration
+	N                     int
+}
+
+// Summarize computes min, median, p90 and max of each phase over runs
+// (nearest-rank percentiles).
+func Summarize(runs []Timings) map[Phase]Stat {
+	out := map[Phase]Stat{}
+	if len(runs) == 0 {
+		return out
+	}
+	for _, p := range Phases {
+		v := make([]time.Duration, len(runs))
+		for i, r := range runs {
+			v[i] = r.Get(p)
+		}
+		slices.Sort(v)
+		out[p] = Stat{Min: v[0], Median: Percentile(v, 50), P90: Percentile(v, 90), Max: v[len(v)-1], N: len(v)}
+	}
+	return out
+}
+
+// Percentile returns the nearest-rank q-th percentile of sorted v; the
+// median of an even count is the mean of the two middle values.
+func Percentile(sorted []time.Duration, q int) time.Duration {
+	n := len(sorted)
+	if n == 0 {
+		return 0
+	}
+	if q == 50 {
+		if n%2 == 0 {
+			return (sorted[n/2-1] + sorted[n/2]) / 2
+		}
+		return sorted[n/2]
+	}
+	rank := (q*n + 99) / 100 // ceil(q/100 * n)
+	return sorted[max(0, min(n-1, rank-1))]
+}
+
+// ms renders a duration as milliseconds with microsecond precision for JSON.
+type ms time.Duration
+
+func (d ms) MarshalJSON() ([]byte, error) {
+	return json.Marshal(float64(time.Duration(d).Microseconds()) / 1000)
+}
