@@ -8,14 +8,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/mdp/qrterminal/v3"
@@ -23,7 +21,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golocal/golocal/internal/devloop"
+	"github.com/golocal/golocal/internal/devproxy"
 	"github.com/golocal/golocal/internal/term"
+	"github.com/golocal/golocal/listen"
 )
 
 const devLong = `Build, run and reload a Go web service on every save, without dropping a request.
@@ -37,6 +37,8 @@ terminal (file:line:col) and in open pages; pages reload by themselves.
 The app gets PORT (a fresh loopback port per version) and, for apps that honour
 socket activation, a shared listening socket as fd 3 (LISTEN_FDS=1) plus a
 NOTIFY_SOCKET for READY=1. Apps that hard-code a port are found through /proc.
+It also gets GOLOCAL_PROFILE=dev (unless already set), which golocal's config
+package reads as the default profile.
 
 Settings come from flags, else golocal.toml in the module root:
 
@@ -62,6 +64,8 @@ type devFlags struct {
 	config     string
 	jsonOut    bool
 	grace      time.Duration
+	throttle   string
+	noCache    bool
 }
 
 func newDevCmd(env *Env) *cobra.Command {
@@ -73,7 +77,8 @@ func newDevCmd(env *Env) *cobra.Command {
 		Example: `  golocal dev
   golocal dev ./cmd/web -- -verbose
   golocal dev --lan --addr :8080
-  golocal dev --tags dev --env DATABASE_URL=postgres://localhost/dev`,
+  golocal dev --tags dev --env DATABASE_URL=postgres://localhost/dev
+  golocal dev --throttle "Slow 3G" --no-cache`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pkgArgs, appArgs := args, []string(nil)
 			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
@@ -103,13 +108,18 @@ func newDevCmd(env *Env) *cobra.Command {
 	fl.StringVar(&f.config, "config", "", "settings file (default golocal.toml in the module root)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print events as JSON lines")
 	fl.DurationVar(&f.grace, "grace", 3*time.Second, "how long a stopped app may drain before SIGKILL")
+	fl.StringVar(&f.throttle, "throttle", "", "emulate a slow network like Chrome DevTools: a preset ("+strings.Join(devproxy.ThrottlePresetNames(), ", ")+") or latency=400ms,down=500kbps,up=500kbps")
+	fl.BoolVar(&f.noCache, "no-cache", false, "strip ETag/Last-Modified and send Cache-Control: no-store, so the browser always asks the app")
 	return cmd
 }
 
 // devSettings is the merged result of golocal.toml and flags.
 type devSettings struct {
-	opts devloop.Options
-	addr string
+	opts     devloop.Options
+	addr     string
+	root     string // module root: overlay excerpts are read from inside it
+	throttle devproxy.Throttle
+	noCache  bool
 }
 
 func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appArgs []string) (devSettings, error) {
@@ -179,6 +189,11 @@ func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appA
 		}
 	}
 	s.opts = o
+	s.root = root
+	s.noCache = f.noCache
+	if s.throttle, err = devproxy.ParseThrottle(f.throttle); err != nil {
+		return s, withCode(ExitUsage, err)
+	}
 	s.addr = f.addr
 	if s.addr == "" {
 		s.addr = cfg.Addr
@@ -210,36 +225,71 @@ func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appA
 	return s, nil
 }
 
-// listenFront opens the user-facing address. A taken port names its holder
-// and the next free one.
-func listenFront(addr string) (net.Listener, error) {
-	ln, err := net.Listen("tcp", addr)
+// listenFront opens the user-facing address with the listen package, which
+// explains bind errors. A taken port names its holder (pid and command,
+// from /proc) and the next free port on the same host.
+func listenFront(ctx context.Context, addr string) (net.Listener, error) {
+	res, err := listen.Listen(ctx, listen.Options{
+		Addr: addr,
+		// golocal dev's own environment is not the app's: the address was
+		// already chosen (flag, golocal.toml, PORT), and sockets passed to
+		// golocal itself are not for the front.
+		IgnoreInherited: true,
+		Getenv:          func(string) string { return "" },
+		Unsetenv:        func(string) error { return nil },
+	})
 	if err == nil {
-		return ln, nil
+		return res.Listener, nil
 	}
-	host, portStr, _ := net.SplitHostPort(addr)
-	port, _ := strconv.Atoi(portStr)
-	switch {
-	case errors.Is(err, syscall.EADDRINUSE):
-		holder := devloop.PortHolder(port)
-		if holder == "" {
-			holder = "another process"
-		}
-		msg := fmt.Sprintf("%s is in use by %s", addr, holder)
-		for p := port + 1; p < port+100 && p <= 65535; p++ {
-			if l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p))); err == nil {
-				l.Close()
-				msg += fmt.Sprintf("; try --addr %s", net.JoinHostPort(host, strconv.Itoa(p)))
-				break
+	var inUse *listen.PortInUseError
+	if errors.As(err, &inUse) {
+		host, portStr, _ := net.SplitHostPort(addr)
+		port, _ := strconv.Atoi(portStr)
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s is in use", addr)
+		var holders []string
+		for _, h := range inUse.Holders {
+			if h.PID != 0 {
+				cmdline := h.Command
+				if r := []rune(cmdline); len(r) > 80 {
+					cmdline = string(r[:79]) + "…"
+				}
+				holders = append(holders, fmt.Sprintf("%s (pid %d)", cmdline, h.PID))
+			} else {
+				holders = append(holders, h.String())
 			}
 		}
-		return nil, errors.New(msg)
-	case errors.Is(err, syscall.EACCES):
-		return nil, fmt.Errorf("port %d needs root or CAP_NET_BIND_SERVICE; try --addr %s", port, net.JoinHostPort(host, "8080"))
-	case errors.Is(err, syscall.EADDRNOTAVAIL):
-		return nil, fmt.Errorf("%s: no interface of this machine has that address; use 127.0.0.1 or --lan", addr)
+		if len(holders) > 0 {
+			fmt.Fprintf(&b, " by %s", strings.Join(holders, ", "))
+		} else {
+			b.WriteString(" by a process that cannot be seen from here (`golocal port " + portStr + "` as root names it)")
+		}
+		if next := nextFreePort(host, port); next != "" {
+			fmt.Fprintf(&b, "; try --addr %s, or stop that process", next)
+		} else {
+			b.WriteString("; stop that process or choose another port with --addr")
+		}
+		return nil, errors.New(b.String())
 	}
-	return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+	var priv *listen.PrivilegedPortError
+	if errors.As(err, &priv) {
+		host, _, _ := net.SplitHostPort(addr)
+		return nil, fmt.Errorf("port %d needs root or CAP_NET_BIND_SERVICE (ports below %d are privileged); try --addr %s", priv.Port, priv.UnprivilegedStart, net.JoinHostPort(host, strconv.Itoa(priv.Suggest)))
+	}
+	return nil, fmt.Errorf("cannot open the dev front on %s: %w", addr, err)
+}
+
+// nextFreePort returns host:port of the first port after port that can be
+// bound now, looking at most 100 ports ahead, or "".
+func nextFreePort(host string, port int) string {
+	for p := port + 1; p < port+100 && p <= 65535; p++ {
+		a := net.JoinHostPort(host, strconv.Itoa(p))
+		if l, err := net.Listen("tcp", a); err == nil {
+			l.Close()
+			return a
+		}
+	}
+	return ""
 }
 
 func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg string, appArgs []string) error {
@@ -255,14 +305,17 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 		s.opts.Stdout = s.opts.Stderr
 	}
 
-	ln, err := listenFront(s.addr)
+	// The front's port is checked first: a taken port is reported before
+	// anything is built.
+	ln, err := listenFront(ctx, s.addr)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
 	defer ln.Close()
-	front := newDevFront()
+	front := devproxy.New(devproxy.Options{Root: s.root, Throttle: s.throttle, NoCache: s.noCache})
+	defer front.Close()
 	s.opts.OnEvent = func(e devloop.Event) {
-		front.apply(e)
+		applyEvent(front, e)
 		out.event(e)
 	}
 	runner, err := devloop.New(s.opts)
@@ -270,11 +323,15 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 		return withCode(ExitFailure, err)
 	}
 
+	// No WriteTimeout: event streams and held requests stay open for long.
 	srv := &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second}
+	// Shutdown closes the listener, then this ends the event streams (they
+	// never finish by themselves) so that Shutdown does not wait for them.
+	srv.RegisterOnShutdown(func() { _ = front.Close() })
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- srv.Serve(ln) }()
 
-	out.banner(runner, ln.Addr().(*net.TCPAddr), f.lan)
+	out.banner(runner, ln.Addr().(*net.TCPAddr), f.lan, s.throttle, s.noCache)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -286,14 +343,73 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 	shutdownCtx, done := context.WithTimeout(context.Background(), 2*time.Second)
 	defer done()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		// Event streams to open pages do not end by themselves.
 		_ = srv.Close()
 	}
 	<-srvDone
+	_ = front.Close()
 	if runErr != nil {
 		return withCode(ExitFailure, runErr)
 	}
 	return nil
+}
+
+// devFront is what applyEvent drives; *devproxy.Front implements it.
+type devFront interface {
+	SetUpstream(*url.URL)
+	BuildStarted()
+	BuildFailed([]devproxy.Diagnostic)
+	Reload()
+	StylesChanged([]string)
+}
+
+// applyEvent tells the dev front what the dev loop did.
+func applyEvent(front devFront, e devloop.Event) {
+	switch e.Kind {
+	case devloop.EventSwapped:
+		// A new version serves: switch first, then reload open pages,
+		// which clears a build failure shown in them.
+		front.SetUpstream(e.Upstream)
+		front.Reload()
+	case devloop.EventHold:
+		front.SetUpstream(nil)
+	case devloop.EventBuildStarted:
+		front.BuildStarted()
+	case devloop.EventBuildFailed:
+		front.BuildFailed(proxyDiagnostics(e.Diagnostics, e.Output))
+	case devloop.EventAppFailed:
+		front.BuildFailed([]devproxy.Diagnostic{{Message: appFailureText(e)}})
+	case devloop.EventStylesChanged:
+		front.StylesChanged(e.Paths)
+	case devloop.EventReload:
+		front.Reload()
+	}
+}
+
+// proxyDiagnostics converts compiler diagnostics for the overlay. A failed
+// build always shows something: the raw output when nothing was parsed.
+func proxyDiagnostics(diags []devloop.Diagnostic, output string) []devproxy.Diagnostic {
+	out := make([]devproxy.Diagnostic, 0, len(diags))
+	for _, d := range diags {
+		out = append(out, devproxy.Diagnostic{File: d.File, Line: d.Line, Column: d.Column, Message: d.Message})
+	}
+	if len(out) == 0 {
+		msg := strings.TrimSpace(output)
+		if msg == "" {
+			msg = "go build failed without output"
+		}
+		out = append(out, devproxy.Diagnostic{Message: msg})
+	}
+	return out
+}
+
+// appFailureText is the overlay message of an app that exited or never
+// became ready: what happened, then the end of what it printed.
+func appFailureText(e devloop.Event) string {
+	msg := e.Message
+	if tail := lastLines(e.Output, 30); tail != "" {
+		msg += "\n\napp output:\n" + tail
+	}
+	return msg
 }
 
 // readKeys reads single keys when stdin is a terminal: r rebuilds, q quits.
@@ -357,7 +473,7 @@ type devOutput struct {
 
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + " ms" }
 
-func (o *devOutput) banner(r *devloop.Runner, addr *net.TCPAddr, lan bool) {
+func (o *devOutput) banner(r *devloop.Runner, addr *net.TCPAddr, lan bool, throttle devproxy.Throttle, noCache bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	local := "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port)) + "/"
@@ -371,7 +487,11 @@ func (o *devOutput) banner(r *devloop.Runner, addr *net.TCPAddr, lan bool) {
 		}
 	}
 	if o.json {
-		_ = json.NewEncoder(o.w).Encode(map[string]any{"event": "listening", "local": local, "network": network, "package": r.Package(), "root": r.Root()})
+		ev := map[string]any{"event": "listening", "local": local, "network": network, "package": r.Package(), "root": r.Root(), "no_cache": noCache}
+		if throttle.Enabled() {
+			ev["throttle"] = throttle.String()
+		}
+		_ = json.NewEncoder(o.w).Encode(ev)
 		return
 	}
 	fmt.Fprintf(o.w, "%s %s %s\n", o.p.Bold("golocal dev"), r.Package(), o.p.Dim("("+r.Root()+")"))
@@ -388,6 +508,16 @@ func (o *devOutput) banner(r *devloop.Runner, addr *net.TCPAddr, lan bool) {
 				QuietZone: 1,
 			})
 		}
+	}
+	if throttle.Enabled() {
+		name := throttle.Name
+		if name == "" || name == "custom" {
+			name = "custom"
+		}
+		fmt.Fprintf(o.w, "  Throttle: %s %s\n", o.p.Yellow(name), o.p.Dim("("+throttle.String()+")"))
+	}
+	if noCache {
+		fmt.Fprintf(o.w, "  Cache:   %s\n", o.p.Yellow("off (validators stripped, Cache-Control: no-store)"))
 	}
 	fmt.Fprintf(o.w, "  %s\n", o.p.Dim("building… (r rebuild · q quit · Ctrl-C stop)"))
 }
@@ -484,60 +614,3 @@ func lastLines(s string, n int) string {
 }
 
 func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
-
-// devFront is a stand-in for internal/devproxy until it lands: a reverse
-// proxy that holds requests while no app serves.
-type devFront struct {
-	mu    sync.Mutex
-	up    *url.URL
-	ready chan struct{}
-	proxy *httputil.ReverseProxy
-}
-
-func newDevFront() *devFront {
-	f := &devFront{ready: make(chan struct{})}
-	f.proxy = &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
-		pr.SetURL(pr.In.Context().Value(upstreamKey{}).(*url.URL))
-		pr.Out.Host = pr.In.Host
-	}}
-	return f
-}
-
-type upstreamKey struct{}
-
-func (f *devFront) apply(e devloop.Event) {
-	switch e.Kind {
-	case devloop.EventSwapped:
-		f.mu.Lock()
-		f.up = e.Upstream
-		close(f.ready)
-		f.ready = make(chan struct{})
-		f.mu.Unlock()
-	case devloop.EventHold:
-		f.mu.Lock()
-		f.up = nil
-		f.mu.Unlock()
-	}
-}
-
-func (f *devFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	deadline := time.NewTimer(30 * time.Second)
-	defer deadline.Stop()
-	for {
-		f.mu.Lock()
-		up, ready := f.up, f.ready
-		f.mu.Unlock()
-		if up != nil {
-			f.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), upstreamKey{}, up)))
-			return
-		}
-		select {
-		case <-ready:
-		case <-deadline.C:
-			http.Error(w, "the app is not serving yet", http.StatusServiceUnavailable)
-			return
-		case <-r.Context().Done():
-			return
-		}
-	}
-}

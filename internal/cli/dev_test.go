@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,6 +21,10 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/golocal/golocal/internal/devloop"
+	"github.com/golocal/golocal/internal/devproxy"
+	"github.com/golocal/golocal/internal/procnet"
 )
 
 const devTestApp = `package main
@@ -111,6 +117,11 @@ func TestDevBadInput(t *testing.T) {
 		{"bad golocal.toml", map[string]string{"main.go": app, "golocal.toml": "[watch]\nroot = [\"x\"]\n"}, nil, nil, ExitUsage, []string{"golocal.toml: line 2: unknown key watch.root"}},
 		{"output build flag", map[string]string{"main.go": app}, nil, []string{"--build-flag=-o=x"}, ExitUsage, []string{"chooses the output file itself"}},
 		{"no go.mod", map[string]string{"go.mod": "", "main.go": app}, nil, nil, ExitFailure, []string{"no go.mod in", "go mod init"}},
+		{"throttle preset unknown", map[string]string{"main.go": app}, nil, []string{"--throttle", "Slow 5G"}, ExitUsage, []string{`--throttle "Slow 5G": not a preset; use one of`, "fast-3g", "latency=400ms,down=500kbps,up=500kbps"}},
+		{"throttle key unknown", map[string]string{"main.go": app}, nil, []string{"--throttle", "latency=100ms,jitter=5ms"}, ExitUsage, []string{`unknown key "jitter"; the keys are latency, down and up`}},
+		{"throttle bad rate", map[string]string{"main.go": app}, nil, []string{"--throttle", "down=fast"}, ExitUsage, []string{`--throttle "down=fast": down:`}},
+		{"pattern instead of a package", map[string]string{"main.go": app}, nil, []string{"./..."}, ExitFailure, []string{"golocal dev runs one program; name one folder, not a pattern"}},
+		{"not a main package", map[string]string{"main.go": app, "lib/lib.go": "package lib\n"}, nil, []string{"./lib"}, ExitFailure, []string{`is "package lib", not a program`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,8 +142,12 @@ func TestDevBadInput(t *testing.T) {
 					t.Errorf("stderr %q does not contain %q", errOut, w)
 				}
 			}
-			if strings.Contains(errOut, "goroutine ") || strings.Contains(errOut, "panic") {
+			if strings.Contains(errOut, "goroutine ") || strings.Contains(errOut, "panic:") {
 				t.Errorf("stack trace in output: %s", errOut)
+			}
+			// Nothing was started, or everything started was stopped.
+			if kids := procnet.Descendants(os.Getpid()); len(kids) > 0 {
+				t.Errorf("processes left behind: %v", kids)
 			}
 		})
 	}
@@ -441,12 +456,396 @@ func TestDevKeysRebuildAndQuit(t *testing.T) {
 }
 
 func TestDevPassesAppArgsAndEnvFromConfig(t *testing.T) {
-	app := strings.Replace(devTestApp, `fmt.Fprint(w, "BODY")`, `fmt.Fprint(w, strings.Join(os.Args[1:], ",")+"|"+os.Getenv("GREETING")+"|"+os.Getenv("EXTRA"))`, 1)
+	app := strings.Replace(devTestApp, `fmt.Fprint(w, "BODY")`, `fmt.Fprint(w, strings.Join(os.Args[1:], ",")+"|"+os.Getenv("GREETING")+"|"+os.Getenv("EXTRA")+"|"+os.Getenv("GOLOCAL_PROFILE"))`, 1)
 	app = strings.Replace(app, `"os"`, "\"os\"\n\t\"strings\"", 1)
 	dir := writeDevModule(t, map[string]string{
 		"main.go":      app,
 		"golocal.toml": "[env]\nGREETING = \"hello\"\n",
 	})
 	s := startDev(t, dir, "--env", "EXTRA=x=y", "--", "-a", "b c")
-	s.waitBody("-a,b c|hello|x=y", 90*time.Second)
+	s.waitBody("-a,b c|hello|x=y|dev", 90*time.Second)
+}
+
+// sseEvent is one Server-Sent Event read from the dev front.
+type sseEvent struct {
+	name string
+	data string
+}
+
+// eventStream is an EventSource stand-in: a real HTTP client reading
+// /__golocal/events from the front, events delivered on a channel.
+type eventStream struct {
+	events chan sseEvent
+	resp   *http.Response
+}
+
+func openEventStream(t *testing.T, addr string) *eventStream {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/__golocal/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("event stream: %v", err)
+	}
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || !strings.HasPrefix(ct, "text/event-stream") {
+		resp.Body.Close()
+		t.Fatalf("event stream: %d %q", resp.StatusCode, ct)
+	}
+	es := &eventStream{events: make(chan sseEvent, 64), resp: resp}
+	go func() {
+		defer close(es.events)
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+		var ev sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev.name != "" {
+					es.events <- ev
+				}
+				ev = sseEvent{}
+			case strings.HasPrefix(line, "event: "):
+				ev.name = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				ev.data += strings.TrimPrefix(line, "data: ")
+			}
+		}
+	}()
+	t.Cleanup(func() { resp.Body.Close() })
+	return es
+}
+
+// next returns the next event named name, skipping others.
+func (es *eventStream) next(t *testing.T, name string, timeout time.Duration) sseEvent {
+	t.Helper()
+	deadline := time.After(timeout)
+	var seen []string
+	for {
+		select {
+		case ev, ok := <-es.events:
+			if !ok {
+				t.Fatalf("event stream ended while waiting for %q (saw %v)", name, seen)
+			}
+			if ev.name == name {
+				return ev
+			}
+			seen = append(seen, ev.name)
+		case <-deadline:
+			t.Fatalf("no %q event within %v (saw %v)", name, timeout, seen)
+		}
+	}
+}
+
+type wireDiagnostic struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Message string `json:"message"`
+	Excerpt []struct {
+		N    int    `json:"n"`
+		Text string `json:"text"`
+		Mark bool   `json:"mark"`
+	} `json:"excerpt"`
+}
+
+func decodeDiagnostics(t *testing.T, ev sseEvent) []wireDiagnostic {
+	t.Helper()
+	var payload struct {
+		Diagnostics []wireDiagnostic `json:"diagnostics"`
+	}
+	if err := json.Unmarshal([]byte(ev.data), &payload); err != nil {
+		t.Fatalf("build-failed data %q: %v", ev.data, err)
+	}
+	return payload.Diagnostics
+}
+
+// fetch GETs path from the front with the given Accept header.
+func fetch(t *testing.T, addr, path, accept string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading the body: %v", path, err)
+	}
+	return resp, string(b)
+}
+
+// TestDevBrokenBuildOnEventStream is the acceptance test of the dev front
+// with real processes: golocal dev in-process, a real go build, the app as
+// a child process and an event-stream client over loopback.
+func TestDevBrokenBuildOnEventStream(t *testing.T) {
+	dir := writeDevModule(t, map[string]string{"main.go": devApp("v1")})
+	marker := "GOLOCAL_DEV_TEST=" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	s := startDev(t, dir, "--env", marker)
+	s.waitBody("v1", 90*time.Second)
+	es := openEventStream(t, s.addr)
+	if hello := es.next(t, "hello", 5*time.Second); !strings.Contains(hello.data, `"failed":false`) {
+		t.Errorf("hello = %s, want failed:false", hello.data)
+	}
+
+	broken := strings.Replace(devApp("v2"), `fmt.Fprint(w, "v2")`, `fmt.Fprint(w, missing)`, 1)
+	saveFile(t, filepath.Join(dir, "main.go"), broken)
+	es.next(t, "build-started", 30*time.Second)
+	diags := decodeDiagnostics(t, es.next(t, "build-failed", 90*time.Second))
+	if len(diags) == 0 {
+		t.Fatal("build-failed carries no diagnostics")
+	}
+	d := diags[0]
+	if d.File != "main.go" || d.Line != 11 || d.Column != 17 || !strings.Contains(d.Message, "undefined: missing") {
+		t.Errorf("diagnostic = %+v, want main.go:11:17 undefined: missing", d)
+	}
+	marked := false
+	for _, l := range d.Excerpt {
+		if l.Mark && l.N == 11 && strings.Contains(l.Text, "missing") {
+			marked = true
+		}
+	}
+	if !marked {
+		t.Errorf("excerpt does not mark line 11: %+v", d.Excerpt)
+	}
+
+	// The old version keeps serving API clients...
+	if resp, body := fetch(t, s.addr, "/", ""); resp.StatusCode != 200 || body != "v1" {
+		t.Errorf("during the broken build: %d %q, want 200 v1", resp.StatusCode, body)
+	}
+	// ...while navigations get the overlay page with file and line.
+	resp, page := fetch(t, s.addr, "/", "text/html")
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(page, "main.go") || !strings.Contains(page, "undefined: missing") {
+		t.Errorf("navigation during the broken build: %d\n%.600s", resp.StatusCode, page)
+	}
+	// A page opened now learns of the failure at once.
+	late := openEventStream(t, s.addr)
+	if hello := late.next(t, "hello", 5*time.Second); !strings.Contains(hello.data, `"failed":true`) {
+		t.Errorf("hello while broken = %s, want failed:true", hello.data)
+	}
+	late.next(t, "build-failed", 5*time.Second)
+
+	saveFile(t, filepath.Join(dir, "main.go"), devApp("v3"))
+	es.next(t, "build-started", 30*time.Second)
+	es.next(t, "reload", 90*time.Second)
+	// The reload is sent once the new version serves: no polling needed.
+	if resp, body := fetch(t, s.addr, "/", ""); resp.StatusCode != 200 || body != "v3" {
+		t.Errorf("right after reload: %d %q, want 200 v3", resp.StatusCode, body)
+	}
+	if resp, page := fetch(t, s.addr, "/", "text/html"); resp.StatusCode != 200 || !strings.HasPrefix(page, "v3") {
+		t.Errorf("navigation after the fix: %d %.200q", resp.StatusCode, page)
+	}
+
+	s.cancel()
+	select {
+	case code := <-s.code:
+		s.code <- code
+	case <-time.After(20 * time.Second):
+		t.Fatal("golocal dev did not stop")
+	}
+	// Ctrl-C ends the open event streams too.
+	select {
+	case _, ok := <-es.events:
+		for ok {
+			_, ok = <-es.events
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the event stream stayed open after golocal dev stopped")
+	}
+	if left := processesWithEnv(marker); len(left) > 0 {
+		t.Errorf("processes left after golocal dev stopped: %v", left)
+	}
+}
+
+const devCrashingApp = `package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	fmt.Fprintln(os.Stderr, "boom: DATABASE_URL is not set")
+	os.Exit(3)
+}
+`
+
+func TestDevAppCrashAtStartIsShownInPages(t *testing.T) {
+	dir := writeDevModule(t, map[string]string{"main.go": devCrashingApp})
+	marker := "GOLOCAL_DEV_TEST=" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	s := startDev(t, dir, "--env", marker)
+	s.waitOutput("Local:", 30*time.Second) // the front listens
+	es := openEventStream(t, s.addr)
+	diags := decodeDiagnostics(t, es.next(t, "build-failed", 90*time.Second))
+	if len(diags) != 1 || !strings.Contains(diags[0].Message, "exited with code 3 at start") || !strings.Contains(diags[0].Message, "boom: DATABASE_URL is not set") {
+		t.Errorf("diagnostics = %+v, want the exit and the app's output", diags)
+	}
+	s.waitOutput("exited with code 3 at start", 5*time.Second)
+	s.waitOutput("boom: DATABASE_URL is not set", 5*time.Second)
+	if resp, page := fetch(t, s.addr, "/", "text/html"); resp.StatusCode != http.StatusInternalServerError || !strings.Contains(page, "boom: DATABASE_URL is not set") {
+		t.Errorf("navigation: %d %.300q", resp.StatusCode, page)
+	}
+	// The next change tries again.
+	saveFile(t, filepath.Join(dir, "main.go"), devApp("fixed"))
+	es.next(t, "reload", 90*time.Second)
+	s.waitBody("fixed", 10*time.Second)
+	s.cancel()
+	<-s.code
+	s.code <- ExitOK
+	if left := processesWithEnv(marker); len(left) > 0 {
+		t.Errorf("processes left after golocal dev stopped: %v", left)
+	}
+}
+
+// cachingApp answers with validators, like a static file server.
+const cachingApp = `package main
+
+import (
+	"net/http"
+	"os"
+	"strings"
+)
+
+func main() {
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", "\"v1\"")
+		w.Header().Set("Last-Modified", "Mon, 02 Jan 2006 15:04:05 GMT")
+		w.Header().Set("Cache-Control", "max-age=3600")
+		w.Write([]byte(strings.Repeat("x", 20000)))
+	})
+	http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil)
+}
+`
+
+func TestDevThrottleAndNoCache(t *testing.T) {
+	dir := writeDevModule(t, map[string]string{"main.go": cachingApp})
+	s := startDev(t, dir, "--no-cache", "--throttle", "latency=300ms,down=400kbps")
+	s.waitOutput("started", 90*time.Second)
+	out := s.out.String()
+	if !strings.Contains(out, "Throttle: custom (latency=300ms,down=400kbps)") || !strings.Contains(out, "Cache:   off") {
+		t.Errorf("banner does not show the throttle and cache settings:\n%s", out)
+	}
+	start := time.Now()
+	resp, body := fetch(t, s.addr, "/", "")
+	took := time.Since(start)
+	if resp.StatusCode != 200 || len(body) != 20000 {
+		t.Fatalf("GET: %d, %d bytes", resp.StatusCode, len(body))
+	}
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", cc)
+	}
+	if et, lm := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified"); et != "" || lm != "" {
+		t.Errorf("validators kept: ETag %q Last-Modified %q", et, lm)
+	}
+	// 300 ms latency plus 20,000 bytes at 50,000 B/s (400 kbit/s) = 0.7 s.
+	if took < 650*time.Millisecond || took > 10*time.Second {
+		t.Errorf("throttled GET took %v, want about 700 ms", took)
+	}
+	t.Logf("throttled GET of 20 kB took %v", took)
+}
+
+// TestApplyEventDrivesTheFront feeds dev loop events to a real
+// devproxy.Front and checks what an event-stream client and a request see.
+func TestApplyEventDrivesTheFront(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app") }))
+	defer app.Close()
+	appURL, _ := url.Parse(app.URL)
+	front := devproxy.New(devproxy.Options{HoldTimeout: 300 * time.Millisecond})
+	srv := httptest.NewServer(front)
+	defer srv.Close()
+	defer front.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	es := openEventStream(t, addr)
+	es.next(t, "hello", 5*time.Second)
+
+	steps := []struct {
+		event     devloop.Event
+		wantEvent string // on the stream; "" for none
+		check     func(t *testing.T, data string)
+		upstream  *url.URL
+	}{
+		{devloop.Event{Kind: devloop.EventBuildStarted}, "build-started", nil, nil},
+		{devloop.Event{Kind: devloop.EventSwapped, Upstream: appURL}, "reload", nil, appURL},
+		{devloop.Event{Kind: devloop.EventBuildFailed, Diagnostics: []devloop.Diagnostic{{File: "main.go", Line: 3, Column: 7, Message: "undefined: x"}}}, "build-failed", func(t *testing.T, data string) {
+			if !strings.Contains(data, `"file":"main.go","line":3,"column":7,"message":"undefined: x"`) {
+				t.Errorf("build-failed data %s", data)
+			}
+		}, appURL},
+		{devloop.Event{Kind: devloop.EventBuildFailed, Output: "go: go.mod requires go >= 9.0"}, "build-failed", func(t *testing.T, data string) {
+			if !strings.Contains(data, "go.mod requires go") {
+				t.Errorf("unparsed output not shown: %s", data)
+			}
+		}, appURL},
+		{devloop.Event{Kind: devloop.EventStylesChanged, Paths: []string{"static/site.css"}}, "css", func(t *testing.T, data string) {
+			if data != `{"paths":["static/site.css"]}` {
+				t.Errorf("css data %s", data)
+			}
+		}, appURL},
+		{devloop.Event{Kind: devloop.EventReload, Paths: []string{"static/app.js"}}, "reload", nil, appURL},
+		{devloop.Event{Kind: devloop.EventHold}, "", nil, nil},
+		{devloop.Event{Kind: devloop.EventAppFailed, Message: "the app exited with code 2 at start", Output: "panic: nil map\n"}, "build-failed", func(t *testing.T, data string) {
+			if !strings.Contains(data, "exited with code 2 at start") || !strings.Contains(data, "panic: nil map") {
+				t.Errorf("app failure data %s", data)
+			}
+		}, nil},
+		{devloop.Event{Kind: devloop.EventSwapped, Upstream: appURL}, "reload", nil, appURL},
+	}
+	for i, st := range steps {
+		applyEvent(front, st.event)
+		if st.wantEvent != "" {
+			ev := es.next(t, st.wantEvent, 5*time.Second)
+			if st.check != nil {
+				st.check(t, ev.data)
+			}
+		}
+		if got := front.Upstream(); fmt.Sprint(got) != fmt.Sprint(st.upstream) {
+			t.Errorf("step %d (%v): upstream %v, want %v", i, st.event.Kind, got, st.upstream)
+		}
+	}
+	if resp, body := fetch(t, addr, "/", "text/html"); resp.StatusCode != 200 || !strings.HasPrefix(body, "app") {
+		t.Errorf("after the last swap: %d %q", resp.StatusCode, body)
+	}
+}
+
+// TestDevLargeTreeAndSymlinkLoop runs golocal dev on a module with 50,000
+// watched files and a symbolic link loop: it must start serving without
+// waiting for the tree to be hashed, say what it found, use one inotify
+// watch per folder (not per file) and still see an edit.
+func TestDevLargeTreeAndSymlinkLoop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates 50,000 files")
+	}
+	dir := writeDevModule(t, map[string]string{"main.go": devApp("big1")})
+	for d := 0; d < 250; d++ {
+		sub := filepath.Join(dir, "data", fmt.Sprintf("d%03d", d))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for f := 0; f < 200; f++ {
+			if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("f%03d.sql", f)), []byte("select 1;\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.Symlink("..", filepath.Join(dir, "data", "d000", "up")); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	s := startDev(t, dir)
+	s.waitBody("big1", 90*time.Second)
+	t.Logf("first response from a 50,000-file tree after %v", time.Since(start))
+	s.waitOutput("watching 50002 files in 252 folders", 10*time.Second)
+	s.waitOutput("symbolic link loop", 10*time.Second)
+	saveFile(t, filepath.Join(dir, "main.go"), devApp("big2"))
+	s.waitBody("big2", 90*time.Second)
 }

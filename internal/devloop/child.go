@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
@@ -16,6 +17,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/golocal/golocal/internal/procnet"
+	"github.com/golocal/golocal/listen"
 )
 
 // readyMode says how a child serves, which decides how the next one is
@@ -85,12 +89,6 @@ type childSpec struct {
 	sequence int
 }
 
-// shellExecLine makes /bin/sh set LISTEN_PID to its own pid and exec the
-// app, so the app, which keeps that pid, sees LISTEN_PID equal to getpid()
-// as the socket activation protocol requires (Go cannot set an environment
-// variable between fork and exec).
-const shellExecLine = `LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"`
-
 // startChild starts the app in its own process group with the shared socket
 // on fd 3 (LISTEN_FDS=1), a fresh loopback PORT and a NOTIFY_SOCKET.
 func startChild(spec childSpec) (*child, error) {
@@ -114,14 +112,18 @@ func startChild(spec childSpec) (*child, error) {
 	c.notify = nc
 	go c.readNotify()
 
-	cmd := exec.Command("/bin/sh", append([]string{"-c", shellExecLine, spec.binary}, spec.args...)...)
+	cmd := exec.Command(spec.binary, spec.args...)
 	cmd.Env = append(append([]string(nil), spec.env...),
 		"PORT="+strconv.Itoa(port),
-		"LISTEN_FDS=1",
-		"LISTEN_FDNAMES=http",
 		"NOTIFY_SOCKET="+notifyPath,
 	)
-	cmd.ExtraFiles = []*os.File{spec.shared}
+	// The shared socket becomes fd 3 with LISTEN_FDS=1, LISTEN_FDNAMES=http
+	// and LISTEN_PID set to the app's own pid (through an exec'ing shell,
+	// since Go cannot set a variable between fork and exec).
+	if err := listen.PassSockets(cmd, []string{"http"}, spec.shared); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("cannot pass the app socket to %s: %w", spec.binary, err)
+	}
 	cmd.Stdout = io.MultiWriter(orDiscard(spec.stdout), c.output)
 	cmd.Stderr = io.MultiWriter(orDiscard(spec.stderr), c.output)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -197,7 +199,7 @@ var errExitedAtStart = errors.New("exited at start")
 // NOTIFY_SOCKET, a connection accepted on PORT, a listening socket of its
 // own in /proc, or (when sharedAlone: no other child accepts on the shared
 // socket) an HTTP answer on the shared socket.
-func (c *child) waitReady(ctx context.Context, timeout time.Duration, shared net.Addr, sharedInode uint64, sharedAlone bool) error {
+func (c *child) waitReady(ctx context.Context, timeout time.Duration, shared net.Addr, sharedAlone bool) error {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(2 * time.Millisecond)
@@ -226,26 +228,26 @@ func (c *child) waitReady(ctx context.Context, timeout time.Duration, shared net
 		}
 		// /proc costs more than a connect: look every ~30 ms.
 		if i%15 == 14 {
-			pids := append([]int{c.pid}, descendants(c.pid)...)
-			for _, s := range listeningSocketsOf(pids) {
-				if s.Inode == sharedInode {
-					continue
+			pids := append([]int{c.pid}, procnet.Descendants(c.pid)...)
+			held, _ := procnet.ListeningPortsOf(pids...) // best effort: no /proc, no fixed-port discovery
+			for _, ap := range held {
+				if sameAddrPort(ap, shared) {
+					continue // the inherited shared socket
 				}
-				ip := s.IP
-				switch {
-				case ip.Equal(net.IPv4zero) || ip.To4() == nil && ip.IsUnspecified():
-					if ip.To4() != nil {
-						ip = net.IPv4(127, 0, 0, 1)
+				ip := ap.Addr().Unmap()
+				if ip.IsUnspecified() {
+					if ip.Is4() {
+						ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 					} else {
-						ip = net.IPv6loopback
+						ip = netip.IPv6Loopback()
 					}
 				}
-				addr := net.JoinHostPort(ip.String(), strconv.Itoa(s.Port))
+				addr := netip.AddrPortFrom(ip, ap.Port()).String()
 				if dialOK(addr, 20*time.Millisecond) {
 					// On PORT but not on 127.0.0.1 (say [::1]): still a
 					// fresh port per version, so versions overlap.
 					mode := modeFixed
-					if s.Port == c.port {
+					if int(ap.Port()) == c.port {
 						mode = modePort
 					}
 					c.setUpstream(mode, addr)
@@ -258,6 +260,15 @@ func (c *child) waitReady(ctx context.Context, timeout time.Duration, shared net
 			return nil
 		}
 	}
+}
+
+// sameAddrPort reports whether ap, read from /proc, is the address a.
+func sameAddrPort(ap netip.AddrPort, a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	return ta.AddrPort().Addr().Unmap() == ap.Addr().Unmap() && ta.AddrPort().Port() == ap.Port()
 }
 
 func (c *child) setUpstream(m readyMode, addr string) {
@@ -322,7 +333,7 @@ func (c *child) stop(grace time.Duration) {
 // escapedDescendants lists descendants in another process group.
 func (c *child) escapedDescendants() []int {
 	var out []int
-	for _, p := range descendants(c.pid) {
+	for _, p := range procnet.Descendants(c.pid) {
 		if pg, err := syscall.Getpgid(p); err == nil && pg != c.pid {
 			out = append(out, p)
 		}

@@ -279,33 +279,6 @@ mv $WORK/b001/exe/a.out /out/app-1
 	}
 }
 
-func TestParseProcNetTCP(t *testing.T) {
-	data := "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
-		"   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 100 0 0 10 0\n" +
-		"   1: 0100007F:1F91 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 12346 1 0000000000000000 100 0 0 10 0\n" +
-		"   2: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 999 1\n" +
-		"   3: garbage\n"
-	got := parseProcNetTCP(data)
-	if len(got) != 2 || got[0].Port != 8080 || got[0].IP.String() != "127.0.0.1" || got[0].Inode != 12345 || got[1].Port != 80 || got[1].IP.String() != "0.0.0.0" {
-		t.Errorf("got %+v", got)
-	}
-	v6 := "0: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 0 0 0 0 0 77\n"
-	if got := parseProcNetTCP(v6); len(got) != 1 || got[0].IP.String() != "::1" || got[0].Inode != 77 {
-		t.Errorf("v6 got %+v", got)
-	}
-}
-
-func FuzzParseProcNetTCP(f *testing.F) {
-	f.Add("0: 0100007F:1F90 00000000:0000 0A 0 0 0 0 0 1\n")
-	f.Fuzz(func(t *testing.T, s string) {
-		for _, ls := range parseProcNetTCP(s) {
-			if ls.Port < 0 || ls.Port > 65535 {
-				t.Fatalf("port %d", ls.Port)
-			}
-		}
-	})
-}
-
 func TestDiagnosticString(t *testing.T) {
 	for _, tt := range []struct {
 		d    Diagnostic

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -28,7 +27,9 @@ type Options struct {
 	Package string
 	// Args are passed to the app.
 	Args []string
-	// Env holds KEY=VALUE pairs added to the app's environment.
+	// Env holds KEY=VALUE pairs added to the app's environment. The app
+	// also gets GOLOCAL_PROFILE=dev (see ProfileEnv) unless set here or in
+	// BaseEnv.
 	Env []string
 	// BaseEnv is the environment the app and go build start from (default
 	// os.Environ()).
@@ -116,22 +117,21 @@ type Event struct {
 // Runner is the dev loop: it watches, builds, and swaps app versions
 // without a gap.
 type Runner struct {
-	opts        Options
-	root        string
-	pkg         string
-	goCmd       string
-	buildEnv    []string
-	appEnv      []string
-	watcher     *Watcher
-	shared      *net.TCPListener
-	sharedFile  *os.File
-	sharedInode uint64
-	tempDir     string
-	rebuild     chan struct{}
-	builds      atomic.Int64
-	eventMu     sync.Mutex
-	retiring    sync.WaitGroup
-	sequence    int
+	opts       Options
+	root       string
+	pkg        string
+	goCmd      string
+	buildEnv   []string
+	appEnv     []string
+	watcher    *Watcher
+	shared     *net.TCPListener
+	sharedFile *os.File
+	tempDir    string
+	rebuild    chan struct{}
+	builds     atomic.Int64
+	eventMu    sync.Mutex
+	retiring   sync.WaitGroup
+	sequence   int
 }
 
 // New checks everything that can be checked before the first build: the go
@@ -180,6 +180,12 @@ func New(opts Options) (*Runner, error) {
 	r := &Runner{opts: opts, root: root, pkg: pkg, goCmd: goCmd, rebuild: make(chan struct{}, 1)}
 	r.buildEnv = opts.BaseEnv
 	r.appEnv = append(withoutKeys(opts.BaseEnv, "PORT", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET"), opts.Env...)
+	if !hasKey(r.appEnv, ProfileEnv) {
+		// Apps configured with golocal's config package pick the dev
+		// profile (readable errors, no secure-only cookies, no required
+		// production secrets) unless the user chose another.
+		r.appEnv = append(r.appEnv, ProfileEnv+"=dev")
+	}
 
 	w, err := NewWatcher(WatchOptions{
 		Root: root, Roots: opts.WatchRoots, Extensions: opts.Extensions, Exclude: opts.Exclude,
@@ -220,11 +226,21 @@ func (r *Runner) openShared() error {
 		return fmt.Errorf("cannot share the internal app socket: %w", err)
 	}
 	r.shared, r.sharedFile = tl, f
-	var st syscall.Stat_t
-	if syscall.Fstat(int(f.Fd()), &st) == nil {
-		r.sharedInode = st.Ino
-	}
 	return nil
+}
+
+// ProfileEnv is the variable the runner sets to "dev" in the app's
+// environment, unless the environment or Options.Env already sets it. The
+// config package reads it as the default profile.
+const ProfileEnv = "GOLOCAL_PROFILE"
+
+func hasKey(env []string, key string) bool {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, key+"=") {
+			return true
+		}
+	}
+	return false
 }
 
 func withoutKeys(env []string, keys ...string) []string {
@@ -416,7 +432,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			start := time.Now()
 			c, err := startChild(spec)
 			if err == nil {
-				err = c.waitReady(uctx, r.opts.ReadyTimeout, r.shared.Addr(), r.sharedInode, sharedAlone)
+				err = c.waitReady(uctx, r.opts.ReadyTimeout, r.shared.Addr(), sharedAlone)
 				if err != nil {
 					c.stop(r.opts.Grace)
 				}

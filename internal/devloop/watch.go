@@ -295,6 +295,11 @@ func (w *Watcher) relevantName(p string) bool {
 	case "go.mod", "go.sum", "go.work", "go.work.sum":
 		return true
 	}
+	if strings.HasSuffix(name, "_test.go") {
+		// Tests are not part of the program: editing them (or running
+		// gofmt over them) must not rebuild and restart the app.
+		return false
+	}
 	ext := strings.TrimPrefix(filepath.Ext(name), ".")
 	return ext != "" && w.exts[ext]
 }

@@ -117,7 +117,7 @@ func TestWatcherIgnoresExcludedAndUnchanged(t *testing.T) {
 		"main.go": "package main\n", ".gitignore": "generated/\n*.gen.go\n",
 		"node_modules/x/a.js": "1", ".git/x.go": "x", ".hidden/x.go": "x", "generated/x.go": "x",
 		"vendor/v/v.go": "x", "testdata/t.go": "x", "dist/app.js": "x", "z.gen.go": "x", "notes.txt": "x",
-		"custom/c.go": "x",
+		"custom/c.go": "x", "main_test.go": "package main\n",
 	}
 	for name, content := range files {
 		writeFile(t, filepath.Join(dir, name), content)
