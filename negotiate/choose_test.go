@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -155,6 +156,76 @@ func TestNegotiate(t *testing.T) {
 				if body.Status != 406 || !cmp.Equal(body.Available, []string{"application/json", "text/csv"}) {
 					t.Errorf("406 body = %s", rec.Body)
 				}
+			}
+		})
+	}
+}
+
+// TestRFC9110Acceptance runs the negotiation cases the issue lists as its
+// acceptance criteria through an HTTP handler, checked from outside:
+// status, chosen Content-Type and Vary.
+func TestRFC9110Acceptance(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		offers := r.URL.Query()["offer"]
+		ct, ok := Negotiate(w, r, offers...)
+		if !ok {
+			return
+		}
+		w.Header().Set("Content-Type", ct)
+	})
+	tests := []struct {
+		name   string
+		accept []string // nil: no Accept header
+		offers []string
+		want   string // chosen type; "" means 406
+	}{
+		// Several field lines are one list (RFC 9110 §5.3).
+		{"several lines: later line wins on q", []string{"application/json;q=0.2", "text/html"}, []string{"application/json", "text/html"}, "text/html"},
+		{"several lines: */*;q=0 on one, explicit on another", []string{"*/*;q=0", "application/json"}, []string{"text/html", "application/json"}, "application/json"},
+		{"several lines: q=0 on a later line still refuses", []string{"text/html", "application/json;q=0"}, []string{"application/json"}, ""},
+		// q=0 means "not acceptable" (§12.4.2).
+		{"*/*;q=0 alone refuses everything", []string{"*/*;q=0"}, []string{"application/json", "text/html"}, ""},
+		{"*/*;q=0 refuses what nothing else names", []string{"text/html, */*;q=0"}, []string{"application/json"}, ""},
+		// The most specific range sets the q (§12.5.1).
+		{"specificity: text/html beats text/*;q=0.1", []string{"text/*;q=0.1, text/html"}, []string{"text/plain", "text/html"}, "text/html"},
+		{"specificity: text/*;q=0.1 still admits text/plain", []string{"text/*;q=0.1, text/html"}, []string{"text/plain"}, "text/plain"},
+		{"specificity: text/html;q=0 refuses despite text/*", []string{"text/*, text/html;q=0"}, []string{"text/html"}, ""},
+		{"specificity: parameters are more specific", []string{"text/html;level=1;q=0, text/html"}, []string{"text/html; level=1", "text/html"}, "text/html"},
+		// Vendor types with a structured suffix (RFC 6839) are their own types.
+		{"vendor +json chosen by name", []string{"application/vnd.orders.v2+json"}, []string{"application/json", "application/vnd.orders.v2+json"}, "application/vnd.orders.v2+json"},
+		{"vendor +json is not plain JSON", []string{"application/vnd.orders.v2+json"}, []string{"application/json"}, ""},
+		{"plain JSON is not the vendor type", []string{"application/json"}, []string{"application/vnd.orders.v2+json"}, ""},
+		{"application/* covers the vendor type", []string{"application/*"}, []string{"application/vnd.orders.v2+json"}, "application/vnd.orders.v2+json"},
+		// q has at most three decimals and is at most 1 (§12.4.2): others are invalid members, skipped.
+		{"q=1.0001 member skipped", []string{"text/html;q=1.0001, application/json;q=0.5"}, []string{"text/html", "application/json"}, "application/json"},
+		{"q=1.0001 only member: as if no Accept", []string{"text/html;q=1.0001"}, []string{"application/json"}, "application/json"},
+		{"q=0.001 is still acceptable", []string{"text/html;q=0.001, application/json;q=0"}, []string{"application/json", "text/html"}, "text/html"},
+		// Empty list members are allowed and ignored (§5.6.1).
+		{"empty members", []string{" , ,text/html,, ,"}, []string{"application/json", "text/html"}, "text/html"},
+		{"empty header: anything", []string{""}, []string{"application/json", "text/html"}, "application/json"},
+		{"no Accept: anything", nil, []string{"application/json", "text/html"}, "application/json"},
+		{"only commas: anything", []string{",,,"}, []string{"text/html"}, "text/html"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.URL.RawQuery = url.Values{"offer": tt.offers}.Encode()
+			if tt.accept != nil {
+				r.Header["Accept"] = tt.accept
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if rec.Header().Get("Vary") != "Accept" {
+				t.Errorf("Vary = %q, want Accept", rec.Header().Get("Vary"))
+			}
+			if tt.want == "" {
+				if rec.Code != http.StatusNotAcceptable || rec.Header().Get("Content-Type") != "application/problem+json" {
+					t.Errorf("got %d %q, want 406 problem", rec.Code, rec.Header().Get("Content-Type"))
+				}
+				return
+			}
+			if rec.Code != 200 || rec.Header().Get("Content-Type") != tt.want {
+				t.Errorf("got %d %q, want 200 %q", rec.Code, rec.Header().Get("Content-Type"), tt.want)
 			}
 		})
 	}

@@ -18,8 +18,8 @@
 // choice). Versioned APIs wrap their routes in [Versions.Handler]:
 // /api/v2/orders, Accept: application/vnd.orders.v2+json and Accept:
 // application/json; version=2 all select version 2, the response
-// Content-Type names it, and an unknown version is a problem+json 404 (path)
-// or 406 (Accept) listing the supported versions.
+// Content-Type names it, and an unknown version, in the path or in Accept,
+// is a problem+json 406 listing the supported versions.
 //
 // Every negotiated response carries Vary: Accept so caches keep the JSON and
 // HTML variants apart. Parsing is lenient per RFC 9110 §5.6.1: malformed

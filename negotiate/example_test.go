@@ -113,5 +113,5 @@ func ExampleVersions() {
 	// 200 application/vnd.orders.v2+json
 	// 200 application/json; version=2
 	// 406 application/problem+json
-	// 404 application/problem+json
+	// 406 application/problem+json
 }

@@ -145,11 +145,15 @@ func (vs Versions) isVersioned(r MediaRange) bool {
 // +json;q=0.5, vnd.orders.v2+json" picks 2), with the default version first
 // so "application/json" and "*/*" get the default.
 //
-// Errors are *problem.Err, ready for problem.Error: an unsupported path
-// version is a 404 (that URL does not exist; 406 is reserved by RFC 9110
-// §15.5.7 for the Accept header), and an Accept that only admits unsupported
-// versions is a 406. Both list the supported versions in the
-// "supported_versions" member. An Accept that also admits non-JSON types
+// Errors are *problem.Err, ready for problem.Error: an unknown API version
+// is a 406 Not Acceptable wherever it was named — in the path (/api/v9/...)
+// or in Accept — so a client has one status to handle for "this API version
+// is not served". Both list the supported versions in the
+// "supported_versions" member; the Accept case also lists the media types
+// to send in "available". (RFC 9110 §15.5.7 ties 406 to proactive
+// negotiation; a path version is the same negotiation spelt in the URL, and
+// a 404 there would read as "no such resource", sending clients to look for
+// a typo in the resource name rather than the version.) An Accept that also admits non-JSON types
 // (text/html) gets the default version, leaving the format to [Render].
 func (vs Versions) Select(r *http.Request) (Version, error) {
 	if len(vs.Supported) == 0 || !slices.Contains(vs.Supported, vs.defaultVersion()) {
@@ -161,10 +165,12 @@ func (vs Versions) Select(r *http.Request) (Version, error) {
 	source := VersionDefault
 	if n, found := vs.pathVersion(r.URL.Path); found {
 		if !slices.Contains(vs.Supported, n) {
-			return Version{}, problem.Errorf(problem.NotFound,
-				"API version %q in the path is not supported; use one of: %s",
-				pathSegment(r.URL.Path, vs.prefix()), strings.Join(vs.supported(), ", ")).
-				With("supported_versions", vs.Supported)
+			return Version{}, &problem.Err{
+				Code: problem.NotAcceptable,
+				Message: fmt.Sprintf("API version %q in the path is not served; supported versions: %s; use a path such as %sv%d/",
+					pathSegment(r.URL.Path, vs.prefix()), strings.Join(vs.supported(), ", "), vs.prefix(), vs.defaultVersion()),
+				Extensions: map[string]any{"supported_versions": slices.Clone(vs.Supported)},
+			}
 		}
 		candidates, source = []int{n}, VersionFromPath
 	} else {
@@ -216,7 +222,7 @@ func pathSegment(path, prefix string) string {
 
 // Handler selects the version for each request (see [Select]), stores it in
 // the request context for [VersionFromContext] and [Render], and answers
-// unsupported versions with a 404 or 406 problem. It adds Vary: Accept,
+// unsupported versions with a 406 problem. It adds Vary: Accept,
 // because the version, and so the response, depends on it.
 func (vs Versions) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -33,10 +33,10 @@ func TestVersionsSelect(t *testing.T) {
 			want: Version{2, VersionFromPath, "application/json; version=2"}},
 		{name: "path and matching vendor type", vs: orders, path: "/api/v2/orders", accept: []string{"application/vnd.orders.v2+json"},
 			want: Version{2, VersionFromAccept, "application/vnd.orders.v2+json"}},
-		{name: "unknown path version is 404", vs: orders, path: "/api/v3/orders", wantCode: problem.NotFound},
-		{name: "leading zero path version is 404", vs: orders, path: "/api/v01/orders", wantCode: problem.NotFound},
-		{name: "huge path version is 404", vs: orders, path: "/api/v99999999999999999999/orders", wantCode: problem.NotFound},
-		{name: "v0 is 404", vs: orders, path: "/api/v0/orders", wantCode: problem.NotFound},
+		{name: "unknown path version is 406", vs: orders, path: "/api/v3/orders", wantCode: problem.NotAcceptable},
+		{name: "leading zero path version is 406", vs: orders, path: "/api/v01/orders", wantCode: problem.NotAcceptable},
+		{name: "huge path version is 406", vs: orders, path: "/api/v99999999999999999999/orders", wantCode: problem.NotAcceptable},
+		{name: "v0 is 406", vs: orders, path: "/api/v0/orders", wantCode: problem.NotAcceptable},
 		{name: "not a version segment", vs: orders, path: "/api/vendors/1",
 			want: Version{1, VersionDefault, "application/json; version=1"}},
 		{name: "custom prefix", vs: Versions{Name: "orders", Supported: []int{1, 2}, PathPrefix: "/"}, path: "/v2/orders",
@@ -117,7 +117,7 @@ func TestVersionsHandler(t *testing.T) {
 		{"path", "/api/v2/orders", nil, 200, "application/json; version=2", 2, ""},
 		{"vendor", "/api/orders", []string{"application/vnd.orders.v2+json"}, 200, "application/vnd.orders.v2+json", 2, ""},
 		{"parameter", "/api/orders", []string{"application/json; version=2"}, 200, "application/json; version=2", 2, ""},
-		{"unknown path version", "/api/v7/orders", nil, 404, "application/problem+json", 0, "supported_versions"},
+		{"unknown path version", "/api/v7/orders", nil, 406, "application/problem+json", 0, "supported_versions"},
 		{"unknown media type version", "/api/orders", []string{"application/vnd.orders.v7+json"}, 406, "application/problem+json", 0, "supported_versions"},
 		{"HTML only: Render refuses", "/api/orders", []string{"text/html"}, 406, "application/problem+json", 0, "available"},
 	}
@@ -155,5 +155,42 @@ func TestVersionsHandler(t *testing.T) {
 	h.ServeHTTP(rec, r)
 	if !strings.Contains(rec.Body.String(), "supported: 1, 2") {
 		t.Errorf("406 detail does not list supported versions: %s", rec.Body)
+	}
+}
+
+// TestUnknownPathVersionProblem checks the whole 406 answer to an unknown
+// path version: status, media type, Vary, and a body listing what is
+// served in both the detail and the supported_versions member.
+func TestUnknownPathVersionProblem(t *testing.T) {
+	vs := Versions{Name: "orders", Supported: []int{1, 2}}
+	h := vs.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("handler reached for an unknown version")
+	}))
+	for _, path := range []string{"/api/v9/orders", "/api/v0", "/api/v01/orders", "/api/v99999999999999999999/x"} {
+		t.Run(path, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+			if rec.Code != http.StatusNotAcceptable || rec.Header().Get("Content-Type") != problem.ContentType {
+				t.Fatalf("got %d %q: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+			}
+			if rec.Header().Get("Vary") != "Accept" {
+				t.Errorf("Vary = %q", rec.Header().Get("Vary"))
+			}
+			var body struct {
+				Status            int    `json:"status"`
+				Detail            string `json:"detail"`
+				SupportedVersions []int  `json:"supported_versions"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			if body.Status != 406 || !cmp.Equal(body.SupportedVersions, []int{1, 2}) ||
+				!strings.Contains(body.Detail, "supported versions: 1, 2") || !strings.Contains(body.Detail, "/api/v1/") {
+				t.Errorf("body = %s", rec.Body)
+			}
+			if len(body.Detail) > 200 {
+				t.Errorf("detail echoes too much of the path: %q", body.Detail)
+			}
+		})
 	}
 }
