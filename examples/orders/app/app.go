@@ -1,0 +1,272 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/golocal/golocal/admin"
+	"github.com/golocal/golocal/config"
+	"github.com/golocal/golocal/examples/orders/sqlstore"
+	"github.com/golocal/golocal/examples/orders/web"
+	"github.com/golocal/golocal/health"
+	"github.com/golocal/golocal/listen"
+	"github.com/golocal/golocal/metrics"
+	"github.com/golocal/golocal/middleware"
+	"github.com/golocal/golocal/serve"
+	"github.com/golocal/golocal/session"
+)
+
+// Run is the whole program: it loads the configuration from args and
+// environ ("KEY=value" lines, as os.Environ gives), opens the database,
+// serves until ctx is done or SIGINT/SIGTERM arrives, then drains in-flight
+// requests and closes the database. main calls it with the real process
+// environment; tests call it with their own.
+func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	getenv := lookup(environ)
+	cfg, err := Load(args, environ)
+	if err != nil {
+		return err
+	}
+	if _, err := cfg.ApplyRuntime(); err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	keys, err := sessionKeys(cfg, log)
+	if err != nil {
+		return err
+	}
+	sessions, err := session.New(session.Options{Keys: keys, Profile: cfg.Profile, Logger: log})
+	if err != nil {
+		return err
+	}
+
+	h := health.New(health.Options{})
+	if err := h.Add(health.Check{Name: "database", Func: health.DB(store.DB(), health.DBOptions{}), Timeout: 2 * time.Second, Interval: time.Second}); err != nil {
+		return err
+	}
+	h.Start(ctx)
+
+	m, err := metrics.New(metrics.Options{Namespace: "orders"})
+	if err != nil {
+		return err
+	}
+	if err := m.Registry().Register(collectors.NewDBStatsCollector(store.DB(), string(store.Dialect()))); err != nil {
+		return err
+	}
+
+	handler, err := Handler(HandlerOptions{Config: cfg, Store: store, Sessions: sessions, Health: h, Metrics: m, Logger: log})
+	if err != nil {
+		return err
+	}
+
+	res, err := listen.Listen(ctx, listen.Options{
+		Addr:      cfg.Addr,
+		LookupEnv: lookupEnv(environ),
+	})
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		log.Warn(w)
+	}
+
+	opts := serve.Options{
+		Logger:     log,
+		Getenv:     getenv,
+		Grace:      cfg.Grace,
+		LameDuck:   cfg.LameDuck,
+		OnStopping: []func(){h.MarkStopping},
+		OnReady: func(r serve.Ready) {
+			fmt.Fprintf(stdout, "orders: listening on http://%s/orders (%s, %s profile)\n", r.Addr, store.Dialect(), cfg.Profile)
+			if r.AdminAddr != nil {
+				fmt.Fprintf(stdout, "orders: admin on http://%s/ (metrics, health details, pprof)\n", r.AdminAddr)
+			}
+		},
+	}
+	if cfg.AdminAddr != "off" {
+		opts.Admin = &serve.Admin{Addr: cfg.AdminAddr, Handler: admin.New(admin.Options{
+			Metrics: m.Handler(),
+			Health:  h.DetailedHandler(),
+			Config:  cfg,
+		})}
+	}
+	return serve.Run(ctx, res.Listener, handler, opts)
+}
+
+// Load reads the configuration from flags in args and the ORDERS_*
+// variables of environ; DATABASE_URL is honoured when database_url is not
+// set, since that is what hosting platforms provide.
+func Load(args, environ []string) (*Config, error) {
+	cfg := defaults()
+	fs := flag.NewFlagSet("orders", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if err := config.RegisterFlags(fs, &cfg); err != nil {
+		return nil, err
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, fmt.Errorf("usage: orders [--flags]; every flag is also ORDERS_<NAME> in the environment:\n%s", flagHelp(fs))
+		}
+		return nil, fmt.Errorf("%w (run with -h to list the flags)", err)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q: orders takes only flags (run with -h)", fs.Arg(0))
+	}
+	if _, err := config.Load(&cfg, config.Options{EnvPrefix: EnvPrefix, Environ: environ, Flags: fs, ProfileDefaults: profileDefaults()}); err != nil {
+		return nil, err
+	}
+	if cfg.DatabaseURL == "" {
+		cfg.DatabaseURL = lookup(environ)("DATABASE_URL")
+	}
+	return &cfg, nil
+}
+
+func flagHelp(fs *flag.FlagSet) string {
+	var b strings.Builder
+	fs.VisitAll(func(f *flag.Flag) { fmt.Fprintf(&b, "  --%s\t%s\n", f.Name, f.Usage) })
+	return b.String()
+}
+
+// HandlerOptions are the parts Handler assembles.
+type HandlerOptions struct {
+	Config   *Config
+	Store    *sqlstore.Store
+	Sessions *session.Manager
+	Health   *health.Health
+	Metrics  *metrics.Metrics
+	Logger   *slog.Logger
+}
+
+// Handler is the public handler: the web routes and the health probes,
+// inside golocal's production middleware stack.
+func Handler(o HandlerOptions) (http.Handler, error) {
+	cfg := o.Config
+	routes, err := web.New(web.Options{
+		Orders:         o.Store,
+		Sessions:       o.Sessions,
+		Ping:           o.Store.DB().PingContext,
+		TrustedOrigins: cfg.CORSOrigins,
+		Logger:         o.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	o.Health.Register(mux)
+	mux.Handle("/", routes)
+
+	so := middleware.StackOptions{
+		Logger: o.Logger,
+		Secure: middleware.SecureOptions{Development: cfg.Dev(), NoHSTS: !cfg.HSTS},
+	}
+	if o.Metrics != nil {
+		so.Metrics = o.Metrics.Middleware
+	}
+	if len(cfg.CORSOrigins) > 0 {
+		so.CORS = &middleware.CORSOptions{
+			AllowedOrigins:   cfg.CORSOrigins,
+			AllowedMethods:   []string{"GET", "HEAD", "POST"},
+			AllowedHeaders:   []string{"Accept", "Content-Type", "Idempotency-Key", "X-Request-Id"},
+			ExposedHeaders:   []string{"Location", "Link", "X-Total-Count", "X-Request-Id", "Idempotent-Replayed", "Retry-After"},
+			AllowCredentials: true,
+			MaxAge:           10 * time.Minute,
+		}
+	}
+	if cfg.FaultInjection {
+		so.Fault = &middleware.FaultOptions{Profile: cfg.Profile}
+	}
+	stack, err := middleware.Stack(so)
+	if err != nil {
+		return nil, err
+	}
+	return stack(mux), nil
+}
+
+// openStore opens PostgreSQL when a URL is configured, else SQLite.
+func openStore(ctx context.Context, cfg *Config) (*sqlstore.Store, error) {
+	if cfg.DatabaseURL != "" {
+		s, err := sqlstore.OpenPostgres(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("%w (check database_url / DATABASE_URL; unset it to use SQLite)", err)
+		}
+		return s, nil
+	}
+	return sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "orders.db"))
+}
+
+// sessionKeys returns the configured keys or, in local and dev only, a key
+// kept in the data folder so sessions survive restarts under golocal dev.
+func sessionKeys(cfg *Config, log *slog.Logger) ([][]byte, error) {
+	if cfg.SessionKeys != "" {
+		keys, err := session.ParseKeys(cfg.SessionKeys)
+		if err != nil {
+			return nil, fmt.Errorf("session_keys: %w", err)
+		}
+		return keys, nil
+	}
+	if !cfg.Dev() {
+		return nil, fmt.Errorf("session_keys is required in the %s profile", cfg.Profile)
+	}
+	path := filepath.Join(cfg.DataDir, "session.key")
+	if b, err := os.ReadFile(path); err == nil {
+		if keys, err := session.ParseKeys(strings.TrimSpace(string(b))); err == nil {
+			return keys, nil
+		}
+		log.Warn("ignoring unreadable development session key; writing a new one", "path", path)
+	}
+	key := make([]byte, session.KeySize)
+	rand.Read(key)
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create the data folder: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write the development session key: %w", err)
+	}
+	log.Info("generated a development session key", "path", path)
+	return [][]byte{key}, nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// lookup turns "KEY=value" lines into a getenv function.
+func lookup(environ []string) func(string) string {
+	return func(key string) string {
+		v, _ := lookupEnv(environ)(key)
+		return v
+	}
+}
+
+func lookupEnv(environ []string) func(string) (string, bool) {
+	return func(key string) (string, bool) {
+		for i := len(environ) - 1; i >= 0; i-- {
+			if v, ok := strings.CutPrefix(environ[i], key+"="); ok {
+				return v, true
+			}
+		}
+		return "", false
+	}
+}

@@ -1,0 +1,134 @@
+package web
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"syscall"
+	"time"
+
+	"github.com/golocal/golocal/examples/orders/order"
+	"github.com/golocal/golocal/negotiate"
+	"github.com/golocal/golocal/problem"
+)
+
+// Problem types of this service, so clients can tell failures apart beyond
+// the status code (RFC 9457 §3.1.1). They are relative references resolved
+// against the request URL; a real service would document them there.
+const (
+	typeValidation  = "/problems/validation"
+	typeTransition  = "/problems/invalid-transition"
+	typeIdempotency = "/problems/idempotency-key-reuse"
+	typeUnavailable = "/problems/database-unavailable"
+)
+
+// retryAfter is what a 503 asks clients to wait before retrying.
+const retryAfter = "5"
+
+// classify maps an error from the domain or the repository to a
+// *problem.Err. It is the one place where this service decides what a
+// failure means to a client.
+func (s *Server) classify(ctx context.Context, err error) error {
+	var (
+		verr *order.ValidationError
+		terr *order.TransitionError
+		perr *problem.Err
+	)
+	switch {
+	case errors.As(err, &perr):
+		return err
+	case errors.As(err, &verr):
+		fields := make([]problem.FieldError, len(verr.Fields))
+		for i, f := range verr.Fields {
+			fields[i] = problem.FieldError{Field: f.Field, Message: f.Message}
+		}
+		e := problem.InvalidFields(fields...)
+		e.Type = typeValidation
+		e.Message = fmt.Sprintf("the order has %d invalid field(s); see errors", len(fields))
+		return e
+	case errors.Is(err, order.ErrNotFound):
+		return problem.Errorf(problem.NotFound, "no order with this id")
+	case errors.Is(err, order.ErrIdempotencyMismatch):
+		e := problem.Errorf(problem.Conflict, "this Idempotency-Key was already used for a different order; send a new key for a new order, or repeat the original request exactly")
+		e.Type = typeIdempotency
+		return e
+	case errors.Is(err, order.ErrBadCursor):
+		return problem.InvalidFields(problem.FieldError{Field: "cursor", Message: "is not a cursor from this service; use the Link rel=next URL of the previous page"})
+	case errors.As(err, &terr):
+		e := problem.Errorf(problem.Conflict, "%s", terr.Error())
+		e.Type = typeTransition
+		allowed := terr.From.Next()
+		if allowed == nil {
+			allowed = []order.Status{}
+		}
+		return e.With("current_status", terr.From).With("allowed", allowed)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	if s.databaseDown(ctx, err) {
+		e := problem.Wrap(err, problem.Unavailable, "the database is unavailable; retry in a few seconds")
+		e.Type = typeUnavailable
+		return e
+	}
+	return err // a bug: problem logs it and answers 500 without details
+}
+
+// databaseDown tells a database that went away from a bug: connection
+// errors say so directly, anything else is confirmed by a short ping.
+func (s *Server) databaseDown(ctx context.Context, err error) bool {
+	var ne net.Error
+	if errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	if s.ping == nil {
+		return false
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	return s.ping(pctx) != nil
+}
+
+// fail answers err as problem+json, or as an HTML error page to a browser.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	err = s.classify(r.Context(), err)
+	if problem.CodeOf(err) == problem.Unavailable {
+		w.Header().Set("Retry-After", retryAfter)
+	}
+	if !prefersHTML(r) {
+		s.problems.Error(w, r, err)
+		return
+	}
+	code := problem.CodeOf(err)
+	status := code.Status()
+	page := errorPage{Status: status, Title: http.StatusText(status)}
+	var perr *problem.Err
+	if errors.As(err, &perr) && code != problem.Internal {
+		page.Detail = perr.Message
+		for _, f := range perr.Fields {
+			page.Fields = append(page.Fields, f.Field+": "+f.Message)
+		}
+	} else {
+		s.log.ErrorContext(r.Context(), "request failed", "error", err.Error(), "path", r.URL.Path)
+		page.Detail = "Something went wrong on our side; it has been logged."
+	}
+	negotiate.Render(w, r, page, s.page("error", status))
+}
+
+// errorPage is what the error template shows.
+type errorPage struct {
+	Status int
+	Title  string
+	Detail string
+	Fields []string
+}
+
+// prefersHTML reports whether the client would rather read HTML than JSON,
+// as browsers navigating do.
+func prefersHTML(r *http.Request) bool {
+	got, ok := negotiate.Choose(r.Header.Values("Accept"), []string{negotiate.JSON, negotiate.HTML})
+	return ok && got == negotiate.HTML
+}
