@@ -318,6 +318,15 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 		applyEvent(front, e)
 		out.event(e)
 	}
+	// The app listens on an internal port; tell it the URL people should
+	// open, so what it prints points there (see DevURLEnv).
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok {
+		host := "127.0.0.1"
+		if !tcp.IP.IsUnspecified() && !tcp.IP.IsLoopback() {
+			host = tcp.IP.String()
+		}
+		s.opts.Env = append(s.opts.Env, DevURLEnv+"=http://"+net.JoinHostPort(host, strconv.Itoa(tcp.Port))+"/")
+	}
 	runner, err := devloop.New(s.opts)
 	if err != nil {
 		return withCode(ExitFailure, err)
@@ -361,6 +370,12 @@ type devFront interface {
 	Reload()
 	StylesChanged([]string)
 }
+
+// DevURLEnv is the variable golocal dev sets in the app's environment to the
+// user-facing URL of the dev front, e.g. "http://127.0.0.1:8080/". The app
+// itself listens on an internal socket; an app that prints where it
+// listens should print this URL instead when it is set.
+const DevURLEnv = "GOLOCAL_DEV_URL"
 
 // applyEvent tells the dev front what the dev loop did.
 func applyEvent(front devFront, e devloop.Event) {
@@ -508,6 +523,8 @@ func (o *devOutput) banner(r *devloop.Runner, addr *net.TCPAddr, lan bool, throt
 				QuietZone: 1,
 			})
 		}
+	} else {
+		fmt.Fprintf(o.w, "  Network: %s\n", o.p.Dim("use --lan to expose (loopback only by default)"))
 	}
 	if throttle.Enabled() {
 		name := throttle.Name

@@ -456,14 +456,16 @@ func TestDevKeysRebuildAndQuit(t *testing.T) {
 }
 
 func TestDevPassesAppArgsAndEnvFromConfig(t *testing.T) {
-	app := strings.Replace(devTestApp, `fmt.Fprint(w, "BODY")`, `fmt.Fprint(w, strings.Join(os.Args[1:], ",")+"|"+os.Getenv("GREETING")+"|"+os.Getenv("EXTRA")+"|"+os.Getenv("GOLOCAL_PROFILE"))`, 1)
+	app := strings.Replace(devTestApp, `fmt.Fprint(w, "BODY")`, `fmt.Fprint(w, strings.Join(os.Args[1:], ",")+"|"+os.Getenv("GREETING")+"|"+os.Getenv("EXTRA")+"|"+os.Getenv("GOLOCAL_PROFILE")+"|"+os.Getenv("GOLOCAL_DEV_URL"))`, 1)
 	app = strings.Replace(app, `"os"`, "\"os\"\n\t\"strings\"", 1)
 	dir := writeDevModule(t, map[string]string{
 		"main.go":      app,
 		"golocal.toml": "[env]\nGREETING = \"hello\"\n",
 	})
 	s := startDev(t, dir, "--env", "EXTRA=x=y", "--", "-a", "b c")
-	s.waitBody("-a,b c|hello|x=y|dev", 90*time.Second)
+	// The app also learns the user-facing URL (DevURLEnv), which is not
+	// the internal socket it listens on.
+	s.waitBody("-a,b c|hello|x=y|dev|http://"+s.addr+"/", 90*time.Second)
 }
 
 // sseEvent is one Server-Sent Event read from the dev front.

@@ -355,6 +355,12 @@ func (s *hopState) timings(start, end time.Time, bodyDone bool) Timings {
 	t.PostTransfer = since(s.wrote)
 	t.StartTransfer = since(s.firstByte)
 	t.FirstInterim = since(s.first1xx)
+	// Over HTTP/2 the read loop can see the response before the writing
+	// goroutine reports WroteRequest; the request was necessarily sent by
+	// the time an answer arrived, so posttransfer is at most starttransfer.
+	if t.StartTransfer > 0 && t.PostTransfer > t.StartTransfer {
+		t.PostTransfer = t.StartTransfer
+	}
 	if bodyDone {
 		t.Total = end.Sub(start)
 	}

@@ -603,3 +603,39 @@ func TestContextCancelStops(t *testing.T) {
 		t.Errorf("took %v", time.Since(start))
 	}
 }
+
+// TestTextNamesScorePenalties checks that the human view says where the
+// points went, and that a plain-http probe is told why HTTPS tests fail.
+func TestTextNamesScorePenalties(t *testing.T) {
+	tests := []struct {
+		name string
+		raw  string
+		want []string
+		not  []string
+	}{
+		{"plain http default Go", "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 2\r\n\r\nhi",
+			[]string{"-20 redirection: redirection-missing", "-20 strict-transport-security: hsts-not-implemented-no-https", "plain http:", "-25 content-security-policy: csp-not-implemented"}, nil},
+		{"strict headers over http", "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\nX-Content-Type-Options: nosniff\r\nContent-Length: 2\r\n\r\nhi",
+			[]string{"-20 redirection", "plain http:"}, []string{"content-security-policy:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := linttest.Serve(t, []byte(tt.raw))
+			rep := Probe(context.Background(), mustURL(t, srv.URL()+"/"), Config{})
+			var out bytes.Buffer
+			if err := WriteText(&out, rep, termPalette(false)); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("text view lacks %q:\n%s", w, out.String())
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(out.String(), n) {
+					t.Errorf("text view has %q:\n%s", n, out.String())
+				}
+			}
+		})
+	}
+}

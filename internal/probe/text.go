@@ -190,9 +190,30 @@ func writeLint(ew *errWriter, rep *lint.Report, p term.Palette) {
 		grade = p.Red(grade)
 	}
 	ew.printf("\n%s %d/100, grade %s (HTTP Observatory scheme; %d with bonuses)\n", p.Bold("score"), rep.Score, grade, rep.ObservatoryScore)
+	// Say where the points went: a grade without its reasons sends people to
+	// the Observatory's documentation to reverse-engineer it.
+	for _, t := range rep.Tests {
+		if t.Modifier < 0 {
+			ew.printf("  %s %s: %s\n", p.Red(fmt.Sprintf("%+d", t.Modifier)), t.Name, t.Result)
+		}
+	}
+	if httpOnly(rep) {
+		ew.printf("  %s\n", p.Dim("plain http: the HTTPS tests (redirection, strict-transport-security) cannot pass here; probe the deployed https:// URL for the grade users will see"))
+	}
 	for _, s := range rep.Stricter {
 		ew.printf("  %s\n", p.Dim(s))
 	}
+}
+
+// httpOnly reports whether the probed URL was plain http (the Observatory's
+// HSTS test says so), which is how every local development server answers.
+func httpOnly(rep *lint.Report) bool {
+	for _, t := range rep.Tests {
+		if t.Result == "hsts-not-implemented-no-https" {
+			return true
+		}
+	}
+	return false
 }
 
 // errWriter keeps the first write error so the printing code stays flat.

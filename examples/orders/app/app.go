@@ -97,7 +97,13 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		LameDuck:   cfg.LameDuck,
 		OnStopping: []func(){h.MarkStopping},
 		OnReady: func(r serve.Ready) {
-			fmt.Fprintf(stdout, "orders: listening on http://%s/orders (%s, %s profile)\n", r.Addr, store.Dialect(), cfg.Profile)
+			// Under golocal dev the socket is internal; the dev front's URL
+			// (GOLOCAL_DEV_URL) is the one to open.
+			if u := getenv("GOLOCAL_DEV_URL"); u != "" {
+				fmt.Fprintf(stdout, "orders: serving %s behind golocal dev at %s (%s, %s profile)\n", r.Addr, u, store.Dialect(), cfg.Profile)
+			} else {
+				fmt.Fprintf(stdout, "orders: listening on http://%s/orders (%s, %s profile)\n", r.Addr, store.Dialect(), cfg.Profile)
+			}
 			if r.AdminAddr != nil {
 				fmt.Fprintf(stdout, "orders: admin on http://%s/ (metrics, health details, pprof)\n", r.AdminAddr)
 			}
