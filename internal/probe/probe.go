@@ -285,7 +285,6 @@ type hopState struct {
 	dns                                                         bool
 	remote, local                                               string
 	tls                                                         *tls.ConnectionState
-	verifyErr                                                   string
 	captures                                                    []*captureConn
 }
 
@@ -456,13 +455,10 @@ func do(ctx context.Context, opts Options, method string, u *url.URL, hdr http.H
 			st.mu.Lock()
 			st.tls = &cs
 			st.mu.Unlock()
-			if opts.Insecure {
-				if err := verifyChain(cs, u.Hostname(), opts.RootCAs); err != nil {
-					st.mu.Lock()
-					st.verifyErr = err.Error()
-					st.mu.Unlock()
-				}
-			}
+			// With -k the chain is verified after the exchange (see below),
+			// off the clock: curl -k does not verify at all, and loading the
+			// system roots takes tens of milliseconds that would otherwise
+			// land in pretransfer.
 			if cs.NegotiatedProtocol == "h2" {
 				return tc, nil
 			}
@@ -543,8 +539,13 @@ func do(ctx context.Context, opts Options, method string, u *url.URL, hdr http.H
 
 	h.Timings = st.timings(start, end, bodyDone)
 	st.mu.Lock()
-	h.RemoteAddr, h.LocalAddr, h.TLS, h.VerifyError = st.remote, st.local, st.tls, st.verifyErr
+	h.RemoteAddr, h.LocalAddr, h.TLS = st.remote, st.local, st.tls
 	st.mu.Unlock()
+	if opts.Insecure && h.TLS != nil {
+		if err := verifyChain(*h.TLS, u.Hostname(), opts.RootCAs); err != nil {
+			h.VerifyError = err.Error()
+		}
+	}
 	if h.TLS != nil {
 		h.ALPN = h.TLS.NegotiatedProtocol
 	}
