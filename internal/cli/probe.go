@@ -29,7 +29,9 @@ browsers reject and what is insecure, with an HTTP Observatory-style grade.
 
 For HTTP/1.x the bytes are captured as they came off the wire and parsed by a
 lenient parser, so framing problems that Go's client hides or refuses are
-reported; a response Go's client refuses is a finding, not a crash.
+reported; a response Go's client refuses is a finding, not a crash. Over
+HTTP/2 one more, untimed request reads the response head with field names as
+sent (Go's client refuses upper-case names and canonicalises the rest).
 
 Active checks: --origin sends a CORS preflight, a credentialed request and one
 from an unlisted attacker origin; by default the Accept, Accept-Encoding and
@@ -41,7 +43,8 @@ Output: a human view (colour only on a terminal, never with NO_COLOR), --json
 
 Exit status: 0 ok; 1 a finding at or above --fail-on (error by default), a
 response Go's client refused, or an --slo breach; 2 usage error; 3 the request
-itself failed (DNS, refused, TLS, timeout, oversized head or body).`
+itself failed (DNS, refused, TLS, timeout, oversized head or body) or the
+URL cannot be probed (unsupported scheme, no host).`
 
 type probeFlags struct {
 	method     string
@@ -84,7 +87,14 @@ func newProbeCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep := probe.Probe(cmd.Context(), cfg.url, cfg.Config)
+			var rep *probe.Report
+			if cfg.urlErr != nil {
+				// An unusable URL is a request that cannot be made: exit 3
+				// with the report (so --json and junit consumers see it).
+				rep = probe.URLErrorReport(args[0], cfg.urlErr, cfg.FailOn)
+			} else {
+				rep = probe.Probe(cmd.Context(), cfg.url, cfg.Config)
+			}
 			switch format {
 			case "json":
 				enc := json.NewEncoder(env.Stdout)
@@ -138,18 +148,33 @@ func newProbeCmd(env *Env) *cobra.Command {
 type probeConfig struct {
 	probe.Config
 	url *url.URL
+	// urlErr is why the URL cannot be probed (exit 3, not a usage error:
+	// the command line is well formed, the request cannot be made).
+	urlErr error
 }
 
+// config parses the flags (a bad flag is a usage error, exit 2) and then
+// the URL (an unusable URL is reported in urlErr).
 func (f *probeFlags) config(cmd *cobra.Command, rawURL string) (probeConfig, string, error) {
-	var c probeConfig
+	c, format, err := f.flagConfig(cmd)
+	if err != nil {
+		return c, "", err
+	}
 	u, note, err := probe.ParseURL(rawURL)
 	if err != nil {
-		return c, "", usageErrorf("%v", err)
+		c.urlErr = err
+		return c, format, nil
 	}
 	c.url = u
 	if note != "" {
 		c.Notes = append(c.Notes, note)
 	}
+	return c, format, nil
+}
+
+func (f *probeFlags) flagConfig(cmd *cobra.Command) (probeConfig, string, error) {
+	var c probeConfig
+	var err error
 	format := strings.ToLower(f.format)
 	if f.asJSON {
 		if cmd.Flags().Changed("format") && format != "json" {

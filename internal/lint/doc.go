@@ -24,5 +24,6 @@
 // registry and score.go the Observatory model. Every parser of response
 // input (ParseRaw, ParseSetCookie, ParseCSP, ParseHSTS, ParseCacheControl,
 // ParseMediaType, ParseSFDictionary) is lenient, bounded and never panics.
-// The package linttest serves canned raw bytes on loopback for tests.
+// The package linttest serves canned raw bytes (HTTP/1.x, or HTTP/2 frames)
+// on loopback for tests.
 package lint

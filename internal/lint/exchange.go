@@ -19,6 +19,7 @@ type Exchange struct {
 	TLS           *tls.ConnectionState // nil over plain HTTP
 	Raw           *RawResponse         // HTTP/1.x: parsed from the bytes off the wire; nil over HTTP/2
 	H2Fields      []Field              // HTTP/2: header fields as decoded from HPACK, names as sent (may be nil)
+	H2Error       string               // HTTP/2: why H2Fields is nil ("" when the probe did not try)
 	Status        int                  // Go's parsed view; 0 when Go's client refused the response
 	Header        http.Header          // Go's parsed view; nil when refused
 	Body          []byte               // body bytes as received (still content-encoded), capped

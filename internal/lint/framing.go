@@ -209,21 +209,36 @@ func checkSingletonDup(c *checker) {
 
 func checkH2Uppercase(c *checker) {
 	if c.ex.H2Fields == nil {
-		c.skip("needs the HTTP/2 header fields as decoded from HPACK")
+		// Go's client lower-cases nothing it accepts and refuses what it
+		// does not, so only the raw HPACK view can show upper-case names.
+		c.skip(h2SkipReason(c.ex))
 		return
 	}
 	for _, f := range c.ex.H2Fields {
 		if strings.ToLower(f.Name) != f.Name {
-			c.add(Escape(f.Name+": "+f.Value), "send field names in lower case over HTTP/2",
-				"field name %q has upper-case letters: HTTP/2 requires treating the response as malformed", Escape(f.Name))
+			c.add(evidence(f), "send field names in lower case over HTTP/2",
+				"field name %q has upper-case letters: HTTP/2 requires treating the response as malformed (Chromium fails with ERR_HTTP2_PROTOCOL_ERROR, Go's client with PROTOCOL_ERROR)", Escape(f.Name))
 		}
 	}
+}
+
+func h2SkipReason(ex *Exchange) string {
+	if ex.H2Error != "" {
+		return "needs the HTTP/2 header fields as decoded from HPACK; " + Escape(ex.H2Error)
+	}
+	return "needs the HTTP/2 header fields as decoded from HPACK (the raw HTTP/2 exchange did not run)"
 }
 
 var connectionSpecific = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade"}
 
 func checkH2ConnSpecific(c *checker) {
-	for _, f := range c.fields {
+	// Go's client accepts these fields (only canonicalising their names),
+	// so without the raw view its parsed header still shows them.
+	fields := c.ex.H2Fields
+	if fields == nil {
+		fields = c.fields
+	}
+	for _, f := range fields {
 		for _, name := range connectionSpecific {
 			if equalFold(f.Name, name) {
 				c.add(evidence(f), "do not send "+name+" over HTTP/2 (strip it in the proxy or server)",

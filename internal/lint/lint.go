@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -321,6 +322,17 @@ func listValues(fields []Field, name string) []string {
 func (ex *Exchange) status() int {
 	if ex.Raw != nil && ex.Raw.StatusCode != 0 {
 		return ex.Raw.StatusCode
+	}
+	if ex.Status == 0 {
+		// Go's client refused an HTTP/2 response: the raw HPACK view
+		// still has its status.
+		for _, f := range ex.H2Fields {
+			if f.Name == ":status" {
+				if n, err := strconv.Atoi(f.Value); err == nil && n >= 100 && n <= 999 {
+					return n
+				}
+			}
+		}
 	}
 	return ex.Status
 }

@@ -3,6 +3,7 @@ package lint_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/golocal/golocal/internal/lint"
 	"github.com/golocal/golocal/internal/lint/linttest"
+	"github.com/golocal/golocal/internal/probe"
 )
 
 // resp builds a response from readable lines: "\n" becomes CRLF, the
@@ -52,6 +54,10 @@ type ruleCase struct {
 	// goView asserts what Go's net/http made of the bad response: the
 	// point of the raw rules is that Go hides or refuses these.
 	goView func(t *testing.T, ex *lint.Exchange)
+	// h2Bad and h2Good, when set, replace bad and good: the response is
+	// served over HTTP/2 from raw frames (linttest.ServeH2) and fetched
+	// by the probe, whose raw HTTP/2 exchange fills Exchange.H2Fields.
+	h2Bad, h2Good []linttest.H2Field
 }
 
 func serve(t *testing.T, raw string, useTLS bool) *linttest.Server {
@@ -142,6 +148,24 @@ func ruleCases() []ruleCase {
 		{rule: "singleton-dup",
 			bad:  resp(plainHead+"\nContent-Type: text/html", "hi"),
 			good: resp(plainHead, "hi")},
+		{rule: "h2-uppercase",
+			h2Bad:  []linttest.H2Field{{Name: ":status", Value: "200"}, {Name: "Content-Type", Value: "text/plain; charset=utf-8"}, {Name: "x-content-type-options", Value: "nosniff"}},
+			h2Good: []linttest.H2Field{{Name: ":status", Value: "200"}, {Name: "content-type", Value: "text/plain; charset=utf-8"}, {Name: "x-content-type-options", Value: "nosniff"}},
+			goView: func(t *testing.T, ex *lint.Exchange) {
+				if !strings.Contains(ex.ClientError, "invalid header field name") || ex.Header != nil {
+					t.Errorf("Go was expected to refuse the upper-case name; client error %q, header %v", ex.ClientError, ex.Header)
+				}
+			}},
+		{rule: "h2-conn-specific",
+			h2Bad:  []linttest.H2Field{{Name: ":status", Value: "200"}, {Name: "content-type", Value: "text/plain; charset=utf-8"}, {Name: "x-content-type-options", Value: "nosniff"}, {Name: "connection", Value: "keep-alive"}},
+			h2Good: []linttest.H2Field{{Name: ":status", Value: "200"}, {Name: "content-type", Value: "text/plain; charset=utf-8"}, {Name: "x-content-type-options", Value: "nosniff"}, {Name: "x-connection-id", Value: "7"}},
+			goView: func(t *testing.T, ex *lint.Exchange) {
+				// Go accepts it and canonicalises the name: only the raw
+				// view shows the field as sent.
+				if ex.ClientError != "" || ex.Header.Get("Connection") != "keep-alive" {
+					t.Errorf("Go was expected to accept and canonicalise; client error %q, header %v", ex.ClientError, ex.Header)
+				}
+			}},
 		{rule: "ce-corrupt",
 			bad:  resp(plainHead+"\nVary: Accept-Encoding\nContent-Encoding: gzip", "this is not gzip"),
 			good: resp(plainHead+"\nVary: Accept-Encoding\nContent-Encoding: gzip", gzipped("this is gzip"))},
@@ -330,30 +354,96 @@ func ruleCases() []ruleCase {
 	}
 }
 
-// h2Rules cannot be served by an HTTP/1.x test server; they are tested on
-// HPACK fields as the probe records them (see TestH2Rules).
+// h2Rules need an HTTP/2 response; their wire cases use linttest.ServeH2.
 var h2Rules = []string{"h2-uppercase", "h2-conn-specific"}
 
+// catalogIDs are the rule ids of the catalog document
+// (/work/shared/lint-rules.md), in its order, copied by hand: the test
+// below fails when the registry and the document drift apart, or when a
+// rule has no case that triggers it and one that does not.
+var catalogIDs = []string{
+	// Framing and header syntax (raw).
+	"hdr-ws-before-colon", "hdr-obs-fold", "hdr-bare-lf-cr", "hdr-bad-name", "hdr-ctl-value",
+	"cl-conflict", "te-and-cl", "cl-mismatch", "location-multi", "cdisp-multi", "singleton-dup",
+	"h2-uppercase", "h2-conn-specific", "ce-corrupt",
+	// Content type and sniffing.
+	"ct-missing", "ct-param-ws-eq", "ct-ws-before-semi", "ct-no-charset", "xcto", "nosniff-block",
+	// CORS.
+	"cors-star-cred", "cors-reflect", "cors-null", "cors-acao-list", "cors-acac-value",
+	"cors-vary-origin", "cors-preflight", "cors-wildcard-cred", "cors-max-age",
+	// Cookies.
+	"ck-none-insecure", "ck-samesite-bad", "ck-default-lax", "ck-no-secure", "ck-session-httponly",
+	"ck-prefix-secure", "ck-prefix-host", "ck-size", "ck-400d", "ck-partitioned", "ck-cacheable",
+	// Transport security and framing of pages.
+	"hsts-http", "hsts-invalid", "hsts-multi", "hsts-short", "hsts-missing", "hsts-preload",
+	"redirect-https", "xfo-allow-from", "xfo-conflict", "csp-missing", "csp-ro-only", "csp-unsafe",
+	"csp-comma", "csp-meta-ignored", "rp-unsafe", "pp-legacy", "coop-invalid", "coep-invalid",
+	"corp-invalid", "info-leak",
+	// Caching and negotiation.
+	"vary-conneg", "vary-star", "vary-ua", "cc-conflict", "expires-bad", "etag-unquoted", "date-skew",
+}
+
+// TestEveryRuleHasCases checks the catalog list against the registry (same
+// ids, same order, severities as documented) and that every id has one
+// wire case with a response that triggers it and one that does not.
 func TestEveryRuleHasCases(t *testing.T) {
-	have := map[string]bool{}
+	var registry []string
+	for _, r := range lint.Rules() {
+		registry = append(registry, r.ID)
+	}
+	if !slices.Equal(registry, catalogIDs) {
+		for _, id := range catalogIDs {
+			if !slices.Contains(registry, id) {
+				t.Errorf("catalog rule %s is not in lint's registry", id)
+			}
+		}
+		for _, id := range registry {
+			if !slices.Contains(catalogIDs, id) {
+				t.Errorf("registry rule %s is not in the catalog", id)
+			}
+		}
+		t.Errorf("registry order differs from the catalog:\n registry %q\n catalog  %q", registry, catalogIDs)
+	}
+	cases := map[string]ruleCase{}
 	for _, c := range ruleCases() {
-		if have[c.rule] {
+		if _, dup := cases[c.rule]; dup {
 			t.Errorf("two cases for %s", c.rule)
 		}
-		have[c.rule] = true
+		cases[c.rule] = c
 	}
-	for _, id := range h2Rules {
-		have[id] = true
-	}
-	for _, r := range lint.Rules() {
-		if !have[r.ID] {
-			t.Errorf("rule %s has no test case", r.ID)
+	for _, id := range catalogIDs {
+		c, ok := cases[id]
+		switch {
+		case !ok:
+			t.Errorf("rule %s has no wire test case", id)
+		case c.h2Bad != nil || c.h2Good != nil:
+			if c.h2Bad == nil || c.h2Good == nil {
+				t.Errorf("rule %s: HTTP/2 case lacks a triggering or a non-triggering response", id)
+			}
+		case c.bad == "" || c.good == "":
+			t.Errorf("rule %s: case lacks a triggering or a non-triggering response", id)
 		}
-		delete(have, r.ID)
+		delete(cases, id)
 	}
-	for id := range have {
-		t.Errorf("test case for unknown rule %s", id)
+	for id := range cases {
+		t.Errorf("test case for a rule not in the catalog: %s", id)
 	}
+}
+
+// fetchH2 serves fields over HTTP/2 from raw frames and fetches them with
+// the probe, as `golocal probe` would.
+func fetchH2(t *testing.T, fields []linttest.H2Field) *lint.Exchange {
+	t.Helper()
+	srv := linttest.ServeH2(t, linttest.H2Response{Fields: fields, Body: []byte("hi")})
+	res := probe.Run(context.Background(), mustURL(t, srv.URL()+"/"), probe.Options{RootCAs: srv.Roots(), Timeout: 10 * time.Second})
+	if res.Err != nil {
+		t.Fatalf("probe of the HTTP/2 server failed: %s", res.Err.Message)
+	}
+	ex := res.Final().Exchange
+	if ex.H2Fields == nil {
+		t.Fatalf("no raw HTTP/2 view: %s", ex.H2Error)
+	}
+	return ex
 }
 
 func TestRulesOnTheWire(t *testing.T) {
@@ -373,8 +463,16 @@ func TestRulesOnTheWire(t *testing.T) {
 				if bad {
 					raw = tc.bad
 				}
-				srv := serve(t, raw, tc.tls)
-				ex := fetch(t, srv, "GET", path, tc.reqHeader)
+				var ex *lint.Exchange
+				if tc.h2Bad != nil {
+					fields := tc.h2Good
+					if bad {
+						fields = tc.h2Bad
+					}
+					ex = fetchH2(t, fields)
+				} else {
+					ex = fetch(t, serve(t, raw, tc.tls), "GET", path, tc.reqHeader)
+				}
 				if tc.active != nil {
 					ex.Active = tc.active(t, bad)
 				}

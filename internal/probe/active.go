@@ -42,6 +42,7 @@ func corsSafelisted(name string) bool {
 func runActive(ctx context.Context, u *url.URL, final *Hop, opts Options, origin string, conneg, plainHTTP bool) *lint.Active {
 	opts = opts.withDefaults()
 	opts.FollowRedirects = false
+	opts.noRawH2 = true // the rules that need it read the main exchange
 	one := func(method string, target *url.URL, hdr http.Header, body []byte) *lint.Exchange {
 		o := opts
 		o.Method, o.Header, o.Body = method, hdr, body

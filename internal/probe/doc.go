@@ -23,6 +23,12 @@
 // along with whether it would have been trusted) and, for HTTP/1.x, wrap the
 // connection in a capture whose pump goroutine keeps reading when Go's
 // client refuses a response, so the lenient parser still sees all of it.
+// Over HTTP/2, where Go's client refuses upper-case field names and
+// canonicalises the rest, one more untimed request on a new connection,
+// made with the x/net Framer and an HPACK decoder of our own, reads the
+// response head with names as sent (Hop.H2Fields, for rules h2-uppercase
+// and h2-conn-specific); a response Go refused is then a finding
+// (Hop.ClientError), not a failed request.
 // Everything is bounded: the run's timeout covers every phase, a response
 // head over MaxHeaderBytes and a body over MaxBodyBytes stop the request
 // with a clear [Error], and at most MaxHeaderBytes+KeepBodyBytes of raw

@@ -42,7 +42,7 @@ type junitMessage struct {
 // is at or above failOn, skipped when the rule could not be evaluated;
 // findings below the threshold go to system-out) and one per SLO budget.
 func WriteJUnit(w io.Writer, rep *Report, failOn lint.Severity) error {
-	s := junitSuite{Name: "golocal probe " + rep.URL}
+	s := junitSuite{Name: "golocal probe " + rep.URL, Time: "0"}
 	if len(rep.Hops) > 0 {
 		s.Time = fmt.Sprintf("%.6f", float64(rep.Hops[len(rep.Hops)-1].Timings[PhaseTotal])/1000)
 	}

@@ -57,6 +57,11 @@ type Options struct {
 	MaxHeaderBytes  int64 // 0 means DefaultMaxHeaderBytes
 	MaxBodyBytes    int64 // 0 means DefaultMaxBodyBytes
 	KeepBodyBytes   int   // 0 means DefaultKeepBodyBytes
+
+	// noRawH2 skips the extra raw HTTP/2 exchange (see h2raw.go): set for
+	// the repeats of -n and the active checks, whose responses are not
+	// linted for HTTP/2 field syntax.
+	noRawH2 bool
 }
 
 func (o Options) withDefaults() Options {
@@ -148,6 +153,7 @@ const (
 	ErrBodyTooLarge ErrorKind = "body-too-large" // the body passed MaxBodyBytes
 	ErrProtocol     ErrorKind = "protocol"       // no HTTP response could be read
 	ErrRedirect     ErrorKind = "redirect"       // too many redirects or a bad Location
+	ErrURL          ErrorKind = "url"            // the URL cannot be probed (no host, unsupported scheme, …)
 )
 
 // Error is a failed request: what happened, in words a user can act on.
@@ -189,6 +195,12 @@ type Hop struct {
 	WireBytes int64
 	// Raw is the response parsed from the bytes off the wire (HTTP/1.x).
 	Raw *lint.RawResponse
+	// H2Fields are, over HTTP/2, the response's header fields as a second,
+	// untimed raw exchange decoded them from HPACK: names exactly as sent,
+	// ":status" included. Nil when that exchange did not run or failed
+	// (H2Error then says why).
+	H2Fields []lint.Field
+	H2Error  string
 	// ClientError is what Go's client said when it refused the response
 	// although bytes arrived (the raw view then still has them).
 	ClientError string
@@ -563,8 +575,26 @@ func do(ctx context.Context, opts Options, method string, u *url.URL, hdr http.H
 		h.HeadBytes = headerSize(h.Header)
 	}
 
+	// The raw HTTP/2 view: one more exchange, after the clock stopped,
+	// when the connection spoke HTTP/2 and Go's client either accepted
+	// the response or refused it with an HTTP/2 stream or connection error.
+	h2Conn := h.ALPN == "h2" || (opts.HTTP == "2" && u.Scheme == "http")
+	if h2Conn && h.Raw == nil && !opts.noRawH2 && (doErr == nil || isH2ClientError(doErr)) {
+		head, err := rawH2Exchange(ctx, opts, method, u, req.Host, req.Header, body)
+		if err != nil {
+			h.H2Error = "the raw HTTP/2 exchange failed: " + err.Error()
+		} else {
+			h.H2Fields = head.Fields
+			if h.Proto == "" {
+				h.Proto = "HTTP/2.0"
+				h.HeadBytes = fieldsSize(head.Fields)
+			}
+		}
+	}
+
 	ex := &lint.Exchange{
 		URL: u, Method: method, RequestHeader: req.Header, Proto: h.Proto, TLS: h.TLS, Raw: h.Raw,
+		H2Fields: h.H2Fields, H2Error: h.H2Error,
 		Status: h.Status, Header: h.Header, Body: kept, BodyTruncated: h.BodyBytes > int64(len(kept)),
 		Received: start.Add(h.Timings.StartTransfer),
 	}
@@ -579,8 +609,16 @@ func do(ctx context.Context, opts Options, method string, u *url.URL, hdr http.H
 		// failed request. The raw view says what was wrong.
 		h.ClientError = doErr.Error()
 		ex.ClientError = h.ClientError
+	case doErr != nil && h.H2Fields != nil:
+		// Go's HTTP/2 client refused the response; the raw HTTP/2 view
+		// has its head, so this too is a finding.
+		h.ClientError = doErr.Error()
+		ex.ClientError = h.ClientError
 	case doErr != nil:
 		h.Err = classify(doErr, h, opts, wire)
+		if h.H2Error != "" && isH2ClientError(doErr) {
+			h.Err.Message += " (" + lint.Escape(h.H2Error) + ")"
+		}
 		ex.ClientError = doErr.Error()
 	case bodyErr != nil:
 		h.Err = classify(bodyErr, h, opts, wire)
@@ -658,6 +696,17 @@ func parseCapture(method string, raw []byte, wire int64, limit int) *lint.RawRes
 		r.ClosedEarly = false
 	}
 	return r
+}
+
+// fieldsSize is headerSize for HTTP/2 fields, pseudo-fields left out.
+func fieldsSize(fs []lint.Field) int64 {
+	var n int64
+	for _, f := range fs {
+		if !strings.HasPrefix(f.Name, ":") {
+			n += int64(len(f.Name) + len(f.Value) + 4)
+		}
+	}
+	return n
 }
 
 func headerSize(h http.Header) int64 {

@@ -188,6 +188,13 @@ func TestRawFramingDespiteNetHTTP(t *testing.T) {
 		{"space before colon", "HTTP/1.1 200 OK\r\nContent-Type : text/plain\r\nContent-Length: 2\r\n\r\nhi", false, []string{"hdr-ws-before-colon"}},
 		{"TE and CL", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n", false, []string{"te-and-cl"}},
 		{"short body", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nhi", false, []string{"cl-mismatch"}},
+		{"bad name", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX Bad(Name): 1\r\nContent-Length: 2\r\n\r\nhi", true, []string{"hdr-bad-name"}},
+		{"line without colon", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nnocolon\r\nContent-Length: 2\r\n\r\nhi", true, []string{"hdr-bad-name"}},
+		{"bare CR in a value", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-A: a\rb\r\nContent-Length: 2\r\n\r\nhi", true, []string{"hdr-bare-lf-cr"}},
+		{"two Locations", "HTTP/1.1 302 Found\r\nContent-Type: text/plain\r\nLocation: /a\r\nLocation: /b\r\nContent-Length: 0\r\n\r\n", false, []string{"location-multi"}},
+		{"two Content-Dispositions", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Disposition: attachment\r\nContent-Disposition: inline\r\nContent-Length: 2\r\n\r\nhi", false, []string{"cdisp-multi"}},
+		{"two Content-Types", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nhi", false, []string{"singleton-dup"}},
+		{"gzip that is not", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\nContent-Length: 7\r\n\r\nnot gz!", false, []string{"ce-corrupt"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,6 +206,9 @@ func TestRawFramingDespiteNetHTTP(t *testing.T) {
 			}
 			if tt.refused && (h.ClientError == "" || h.Status != 0 || res.Err != nil) {
 				t.Errorf("want Go's refusal as a finding: client error %q, status %d, err %v", h.ClientError, h.Status, res.Err)
+			}
+			if !tt.refused && h.ClientError != "" {
+				t.Errorf("Go refused what it was expected to accept (and hide): %q", h.ClientError)
 			}
 			rep := lint.Run(h.Exchange, lint.Options{})
 			for _, id := range tt.rules {

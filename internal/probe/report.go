@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/golocal/golocal/internal/lint"
@@ -126,7 +127,10 @@ func Probe(ctx context.Context, u *url.URL, cfg Config) *Report {
 	rep := &Report{SchemaVersion: SchemaVersion, URL: u.String(), Notes: cfg.Notes, Runs: runs, FailOn: cfg.FailOn.String()}
 	var finals []Timings
 	for i := 0; i < runs; i++ {
-		res := Run(ctx, u, cfg.Options)
+		opts := cfg.Options
+		// Lint reads the first run: only it needs the raw HTTP/2 view.
+		opts.noRawH2 = opts.noRawH2 || i > 0
+		res := Run(ctx, u, opts)
 		rep.Results = append(rep.Results, res)
 		if res.Err != nil {
 			break
@@ -160,6 +164,17 @@ func Probe(ctx context.Context, u *url.URL, cfg Config) *Report {
 	}
 	rep.ExitCode = rep.exitCode(cfg.FailOn)
 	return rep
+}
+
+// URLErrorReport is the report of a probe that could not start because
+// the URL the user gave is unusable (see [ParseURL]): no hops, Error of
+// kind "url" with err's message, exit code 3.
+func URLErrorReport(rawURL string, err error, failOn lint.Severity) *Report {
+	return &Report{
+		SchemaVersion: SchemaVersion, URL: escape(rawURL), Runs: 0, Hops: []HopJSON{},
+		Error:  &ErrorJSON{Kind: ErrURL, Message: err.Error()},
+		FailOn: failOn.String(), ExitCode: ExitRequestFailed,
+	}
 }
 
 func failed(results []*Result) *Error {
@@ -249,6 +264,14 @@ func hopJSON(h *Hop, now time.Time) HopJSON {
 		}
 		for _, e := range h.Raw.Errors {
 			j.RawErrors = append(j.RawErrors, escape(e))
+		}
+	} else if h.Header == nil && h.H2Fields != nil {
+		// Go's HTTP/2 client refused the response: the fields as the raw
+		// HTTP/2 exchange decoded them, in order, names as sent.
+		for _, f := range h.H2Fields {
+			if !strings.HasPrefix(f.Name, ":") {
+				j.Headers = append(j.Headers, HeaderJSON{escape(f.Name), escape(f.Value)})
+			}
 		}
 	} else {
 		keys := make([]string, 0, len(h.Header))

@@ -9,6 +9,10 @@
 // Each connection gets the request head read (up to a blank line, 64 KiB or
 // a deadline), then the canned bytes, then a close — so a body delimited by
 // connection close ends where the bytes end.
+//
+// [ServeH2] does the same for HTTP/2 over TLS, from raw frames: it can send
+// upper-case field names and connection-specific fields, which no
+// conforming HTTP/2 stack lets a test send.
 package linttest
 
 import (
@@ -38,12 +42,15 @@ type Server struct {
 
 	ln      net.Listener
 	respond func(requestHead []byte) []byte
+	h2      func(conn int, request []H2Field) H2Response // set for an HTTP/2 server (ServeH2)
 	tls     *tls.Config
 	roots   *x509.CertPool
 	wg      sync.WaitGroup
 
 	mu       sync.Mutex
 	requests [][]byte
+	nconn    int                   // connections accepted so far
+	conns    map[net.Conn]struct{} // open connections, closed by Close
 }
 
 // Serve starts a server that answers every connection with raw. It stops
@@ -57,7 +64,7 @@ func Serve(t testing.TB, raw []byte) *Server {
 // as sent). respond runs on the connection's goroutine.
 func ServeFunc(t testing.TB, respond func(requestHead []byte) []byte) *Server {
 	t.Helper()
-	return start(t, respond, nil, nil)
+	return start(t, respond, nil, nil, nil)
 }
 
 // ServeTLS is [Serve] over TLS (HTTP/1.1 only: ALPN offers http/1.1) with
@@ -75,16 +82,16 @@ func ServeFuncTLS(t testing.TB, respond func(requestHead []byte) []byte) *Server
 		t.Fatalf("linttest: make a test certificate: %v", err)
 	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}, MinVersion: tls.VersionTLS12}
-	return start(t, respond, cfg, roots)
+	return start(t, respond, nil, cfg, roots)
 }
 
-func start(t testing.TB, respond func([]byte) []byte, cfg *tls.Config, roots *x509.CertPool) *Server {
+func start(t testing.TB, respond func([]byte) []byte, h2 func(int, []H2Field) H2Response, cfg *tls.Config, roots *x509.CertPool) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("linttest: listen on loopback: %v", err)
 	}
-	s := &Server{Addr: ln.Addr().String(), ln: ln, respond: respond, tls: cfg, roots: roots}
+	s := &Server{Addr: ln.Addr().String(), ln: ln, respond: respond, h2: h2, tls: cfg, roots: roots, conns: map[net.Conn]struct{}{}}
 	s.wg.Add(1)
 	go s.accept()
 	t.Cleanup(s.Close)
@@ -105,7 +112,7 @@ func (s *Server) ClientTLS() *tls.Config {
 	if s.tls == nil {
 		return nil
 	}
-	return &tls.Config{RootCAs: s.roots, ServerName: "127.0.0.1", NextProtos: []string{"http/1.1"}, MinVersion: tls.VersionTLS12}
+	return &tls.Config{RootCAs: s.roots, ServerName: "127.0.0.1", NextProtos: s.tls.NextProtos, MinVersion: tls.VersionTLS12}
 }
 
 func selfSigned() (tls.Certificate, *x509.CertPool, error) {
@@ -149,9 +156,19 @@ func (s *Server) Requests() [][]byte {
 	return out
 }
 
-// Close stops the listener and waits for open connections to finish.
+// Roots returns a pool holding the server's self-signed certificate, or
+// nil for a plain server.
+func (s *Server) Roots() *x509.CertPool { return s.roots }
+
+// Close stops the listener, closes open connections and waits for their
+// goroutines to finish.
 func (s *Server) Close() {
 	s.ln.Close()
+	s.mu.Lock()
+	for c := range s.conns {
+		_ = c.Close()
+	}
+	s.mu.Unlock()
 	s.wg.Wait()
 }
 
@@ -162,15 +179,25 @@ func (s *Server) accept() {
 		if err != nil {
 			return
 		}
+		s.mu.Lock()
+		s.nconn++
+		n := s.nconn
+		s.conns[conn] = struct{}{}
+		s.mu.Unlock()
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.serve(conn)
+			defer func() {
+				s.mu.Lock()
+				delete(s.conns, conn)
+				s.mu.Unlock()
+			}()
+			s.serve(conn, n)
 		}()
 	}
 }
 
-func (s *Server) serve(conn net.Conn) {
+func (s *Server) serve(conn net.Conn, n int) {
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 	if s.tls != nil {
@@ -180,6 +207,10 @@ func (s *Server) serve(conn net.Conn) {
 		}
 		conn = tc
 		defer tc.Close()
+	}
+	if s.h2 != nil {
+		s.serveH2(conn, n)
+		return
 	}
 	head, err := readHead(conn)
 	if err != nil && len(head) == 0 {

@@ -57,3 +57,28 @@ func TestServeTLS(t *testing.T) {
 		t.Fatalf("TLS=%v status=%d", resp.TLS != nil, resp.StatusCode)
 	}
 }
+
+func TestServeH2(t *testing.T) {
+	srv := linttest.ServeH2(t, linttest.H2Response{Fields: []linttest.H2Field{
+		{Name: ":status", Value: "200"}, {Name: "content-type", Value: "text/plain"}, {Name: "connection", Value: "keep-alive"}}, Body: []byte("hi")})
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: srv.ClientTLS(), ForceAttemptHTTP2: true}}
+	resp, err := client.Get(srv.URL() + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.StatusCode != 200 || string(body) != "hi" || resp.Header.Get("Connection") != "keep-alive" {
+		t.Fatalf("got %s %d %q %v", resp.Proto, resp.StatusCode, body, resp.Header)
+	}
+	if reqs := srv.Requests(); len(reqs) != 1 || !strings.Contains(string(reqs[0]), ":path: /x\r\n") {
+		t.Fatalf("requests = %q", reqs)
+	}
+
+	// An upper-case name goes out as sent: Go's client refuses it.
+	upper := linttest.ServeH2(t, linttest.H2Response{Fields: []linttest.H2Field{{Name: ":status", Value: "200"}, {Name: "Content-Type", Value: "text/plain"}}})
+	client = &http.Client{Transport: &http.Transport{TLSClientConfig: upper.ClientTLS(), ForceAttemptHTTP2: true}}
+	if _, err := client.Get(upper.URL()); err == nil || !strings.Contains(err.Error(), `invalid header field name "Content-Type"`) {
+		t.Fatalf("err %v, want Go's refusal of the upper-case name", err)
+	}
+}
