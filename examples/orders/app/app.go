@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/golocal/golocal/admin"
-	"github.com/golocal/golocal/config"
 	"github.com/golocal/golocal/examples/orders/sqlstore"
 	"github.com/golocal/golocal/examples/orders/web"
 	"github.com/golocal/golocal/health"
@@ -61,7 +58,13 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	}
 
 	h := health.New(health.Options{})
+	// Readiness: the database answers a ping and its pool is not saturated;
+	// and once a write failed for want of the database (a full or
+	// read-only disk under SQLite answers pings), writes work again.
 	if err := h.Add(health.Check{Name: "database", Func: health.DB(store.DB(), health.DBOptions{}), Timeout: 2 * time.Second, Interval: time.Second}); err != nil {
+		return err
+	}
+	if err := h.Add(health.Check{Name: "database-writes", Func: func(ctx context.Context) (health.Details, error) { return nil, store.CheckWrites(ctx) }, Timeout: 2 * time.Second, Interval: time.Second}); err != nil {
 		return err
 	}
 	h.Start(ctx)
@@ -119,40 +122,6 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	return serve.Run(ctx, res.Listener, handler, opts)
 }
 
-// Load reads the configuration from flags in args and the ORDERS_*
-// variables of environ; DATABASE_URL is honoured when database_url is not
-// set, since that is what hosting platforms provide.
-func Load(args, environ []string) (*Config, error) {
-	cfg := defaults()
-	fs := flag.NewFlagSet("orders", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	if err := config.RegisterFlags(fs, &cfg); err != nil {
-		return nil, err
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, fmt.Errorf("usage: orders [--flags]; every flag is also ORDERS_<NAME> in the environment:\n%s", flagHelp(fs))
-		}
-		return nil, fmt.Errorf("%w (run with -h to list the flags)", err)
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q: orders takes only flags (run with -h)", fs.Arg(0))
-	}
-	if _, err := config.Load(&cfg, config.Options{EnvPrefix: EnvPrefix, Environ: environ, Flags: fs, ProfileDefaults: profileDefaults()}); err != nil {
-		return nil, err
-	}
-	if cfg.DatabaseURL == "" {
-		cfg.DatabaseURL = lookup(environ)("DATABASE_URL")
-	}
-	return &cfg, nil
-}
-
-func flagHelp(fs *flag.FlagSet) string {
-	var b strings.Builder
-	fs.VisitAll(func(f *flag.Flag) { fmt.Fprintf(&b, "  --%s\t%s\n", f.Name, f.Usage) })
-	return b.String()
-}
-
 // HandlerOptions are the parts Handler assembles.
 type HandlerOptions struct {
 	Config   *Config
@@ -170,7 +139,6 @@ func Handler(o HandlerOptions) (http.Handler, error) {
 	routes, err := web.New(web.Options{
 		Orders:         o.Store,
 		Sessions:       o.Sessions,
-		Ping:           o.Store.DB().PingContext,
 		TrustedOrigins: cfg.CORSOrigins,
 		Logger:         o.Logger,
 	})

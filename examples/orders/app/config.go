@@ -1,7 +1,10 @@
 package app
 
 import (
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -66,7 +69,8 @@ func (c *Config) Validate() error {
 		}
 	}
 	if !c.Dev() && c.SessionKeys == "" {
-		problems = append(problems, fmt.Sprintf("session_keys is required in the %s profile: set %sSESSION_KEYS to a base64 32-byte key (openssl rand -base64 32)", c.Profile, EnvPrefix))
+		problems = append(problems, fmt.Sprintf("session_keys is required in the %s profile: set %sSESSION_KEYS to a base64 32-byte key (openssl rand -base64 32); "+
+			"to try the service on this machine instead, set %sPROFILE=dev (a key is then generated in data_dir) or run it under `golocal dev`", c.Profile, EnvPrefix, EnvPrefix))
 	}
 	if c.DataDir == "" && c.DatabaseURL == "" {
 		problems = append(problems, "data_dir is empty and no database_url is set: one of them must say where the orders live")
@@ -75,4 +79,38 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// Load reads the configuration from flags in args and the ORDERS_*
+// variables of environ; DATABASE_URL is honoured when database_url is not
+// set, since that is what hosting platforms provide.
+func Load(args, environ []string) (*Config, error) {
+	cfg := defaults()
+	fs := flag.NewFlagSet("orders", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if err := config.RegisterFlags(fs, &cfg); err != nil {
+		return nil, err
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, fmt.Errorf("usage: orders [--flags]; every flag is also ORDERS_<NAME> in the environment:\n%s", flagHelp(fs))
+		}
+		return nil, fmt.Errorf("%w (run with -h to list the flags)", err)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q: orders takes only flags (run with -h)", fs.Arg(0))
+	}
+	if _, err := config.Load(&cfg, config.Options{EnvPrefix: EnvPrefix, Environ: environ, Flags: fs, ProfileDefaults: profileDefaults()}); err != nil {
+		return nil, err
+	}
+	if cfg.DatabaseURL == "" {
+		cfg.DatabaseURL = lookup(environ)("DATABASE_URL")
+	}
+	return &cfg, nil
+}
+
+func flagHelp(fs *flag.FlagSet) string {
+	var b strings.Builder
+	fs.VisitAll(func(f *flag.Flag) { fmt.Fprintf(&b, "  --%s\t%s\n", f.Name, f.Usage) })
+	return b.String()
 }

@@ -23,5 +23,5 @@ func ExampleLoad() {
 	fmt.Println(err)
 	// Output:
 	// dev data [http://localhost:5173] true false
-	// config: session_keys is required in the prod profile: set ORDERS_SESSION_KEYS to a base64 32-byte key (openssl rand -base64 32)
+	// config: session_keys is required in the prod profile: set ORDERS_SESSION_KEYS to a base64 32-byte key (openssl rand -base64 32); to try the service on this machine instead, set ORDERS_PROFILE=dev (a key is then generated in data_dir) or run it under `golocal dev`
 }

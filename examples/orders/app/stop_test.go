@@ -76,10 +76,29 @@ func startProcess(t *testing.T, bin string, env ...string) (*exec.Cmd, string) {
 // (201), every other one must have been refused before it was accepted
 // (connection refused), and afterwards every order in the database must be
 // whole: as many items as its customer name says.
+//
+// It runs on SQLite and, when GOLOCAL_TEST_POSTGRES is set, on PostgreSQL.
 func TestGracefulStopUnderLoad(t *testing.T) {
 	bin := buildService(t)
-	data := filepath.Join(t.TempDir(), "data")
-	cmd, base := startProcess(t, bin, "ORDERS_PROFILE=dev", "ORDERS_ADDR=127.0.0.1:0", "ORDERS_LOG_LEVEL=error", "ORDERS_DATA_DIR="+data, "ORDERS_ADMIN_ADDR=off")
+	t.Run("sqlite", func(t *testing.T) {
+		data := filepath.Join(t.TempDir(), "data")
+		stopUnderLoad(t, bin, []string{"ORDERS_DATA_DIR=" + data}, func() (*sqlstore.Store, error) {
+			return sqlstore.OpenSQLite(context.Background(), filepath.Join(data, "orders.db"))
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		u := postgresURL(t).String()
+		// The data folder still holds the development session key.
+		stopUnderLoad(t, bin, []string{"ORDERS_DATABASE_URL=" + u, "ORDERS_DATA_DIR=" + t.TempDir()}, func() (*sqlstore.Store, error) {
+			return sqlstore.OpenPostgres(context.Background(), u)
+		})
+	})
+}
+
+// stopUnderLoad is TestGracefulStopUnderLoad on one database: env selects
+// it for the service, open opens it afterwards for the checks.
+func stopUnderLoad(t *testing.T, bin string, env []string, open func() (*sqlstore.Store, error)) {
+	cmd, base := startProcess(t, bin, append([]string{"ORDERS_PROFILE=dev", "ORDERS_ADDR=127.0.0.1:0", "ORDERS_LOG_LEVEL=error", "ORDERS_ADMIN_ADDR=off"}, env...)...)
 
 	const clients = 8
 	type outcome struct {
@@ -171,7 +190,7 @@ func TestGracefulStopUnderLoad(t *testing.T) {
 		t.Fatalf("only %d orders were created before the stop; the load did not overlap the SIGTERM", len(created))
 	}
 
-	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(data, "orders.db"))
+	store, err := open()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,6 +206,9 @@ func TestGracefulStopUnderLoad(t *testing.T) {
 			var c, n, k int
 			if _, err := fmt.Sscanf(o.Customer, "c%d-%d-k%d", &c, &n, &k); err != nil || len(o.Items) != k {
 				t.Errorf("order %d (%s) is half-written: %d items", o.ID, o.Customer, len(o.Items))
+			}
+			if sent, ok := created[o.Customer]; ok && (len(o.Items) != sent || o.Total != int64(100*sent)) {
+				t.Errorf("order %d (%s): %d items, total %d; its client sent %d items worth %d", o.ID, o.Customer, len(o.Items), o.Total, sent, 100*sent)
 			}
 			if reset[o.Customer] {
 				t.Errorf("order %d (%s) was written but its connection was reset: an accepted request did not complete", o.ID, o.Customer)

@@ -189,6 +189,11 @@ var (
 	ErrIdempotencyMismatch = errors.New("idempotency key reused with a different request")
 	// ErrBadCursor: the pagination cursor is not one this service issued.
 	ErrBadCursor = errors.New("invalid pagination cursor")
+	// ErrUnavailable: the database cannot serve now (unreachable, shutting
+	// down, disk full or read-only); nothing was written, and the same
+	// request may succeed when it is back. Implementations wrap their
+	// driver's error with it.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // TransitionError says a status change is not allowed.
@@ -216,7 +221,9 @@ type Page struct {
 }
 
 // Repository stores orders. Implementations must make Create and Transition
-// atomic: an order is written whole or not at all.
+// atomic: an order is written whole or not at all. Errors that mean the
+// store cannot serve right now wrap ErrUnavailable; the others are the
+// errors above, *ValidationError, *TransitionError, or bugs.
 type Repository interface {
 	// Create stores n. With a non-empty idempotency key, a repeat of the same
 	// request returns the original order and created=false; a different

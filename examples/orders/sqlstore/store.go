@@ -3,6 +3,12 @@
 // (github.com/jackc/pgx/v5 through its database/sql driver). The two differ
 // only in their migrations and placeholder syntax, so one implementation
 // serves both and one test suite checks both.
+//
+// Driver errors that mean the database cannot serve right now (unreachable,
+// shutting down, disk full or read-only, locked) are wrapped with
+// order.ErrUnavailable, so the service answers 503 and not 500; see
+// unavailable.go, which also holds CheckWrites, the readiness check that
+// notices a database that answers pings but refuses writes.
 package sqlstore
 
 import (
@@ -46,6 +52,11 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	now     func() time.Time
+	writeState
+	// path and file are the SQLite database file as opened, to notice it
+	// being removed or replaced (see fileGone); empty for PostgreSQL.
+	path string
+	file os.FileInfo
 }
 
 var _ order.Repository = (*Store)(nil)
@@ -67,7 +78,16 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	// One writer at a time is SQLite's model; a small pool of readers is plenty.
 	db.SetMaxOpenConns(8)
-	return open(ctx, db, SQLite)
+	s, err := open(ctx, db, SQLite)
+	if err != nil {
+		return nil, err
+	}
+	if s.file, err = os.Stat(path); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
+	}
+	s.path = path
+	return s, nil
 }
 
 // OpenPostgres connects to the PostgreSQL server at dsn (a postgres:// URL or
@@ -205,9 +225,18 @@ func requestHash(n order.New) string {
 }
 
 // Create implements order.Repository. The order, its items and the
-// idempotency key are written in one transaction.
-func (s *Store) Create(ctx context.Context, n order.New, key string) (order.Order, bool, error) {
+// idempotency key are written in one transaction: an order is stored whole
+// or not at all.
+func (s *Store) Create(ctx context.Context, n order.New, key string) (o order.Order, created bool, err error) {
+	defer func() {
+		if err != nil || created { // a replay wrote nothing: it proves nothing about writes
+			s.wrote(err)
+		}
+	}()
 	if err := n.Validate(); err != nil {
+		return order.Order{}, false, err
+	}
+	if err := s.fileGone(); err != nil {
 		return order.Order{}, false, err
 	}
 	hash := requestHash(n)
@@ -218,9 +247,9 @@ func (s *Store) Create(ctx context.Context, n order.New, key string) (order.Orde
 	}
 	// Stored with microsecond precision: return exactly what Get will.
 	now := s.now().UTC().Truncate(time.Microsecond)
-	o := order.Order{Customer: n.Customer, Currency: n.Currency, Items: n.Items, Total: n.Total(), Status: order.Created, CreatedAt: now, UpdatedAt: now}
+	o = order.Order{Customer: n.Customer, Currency: n.Currency, Items: n.Items, Total: n.Total(), Status: order.Created, CreatedAt: now, UpdatedAt: now}
 	raced := false
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO orders (customer, currency, total, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
 			o.Customer, o.Currency, o.Total, string(o.Status), now.UnixMicro(), now.UnixMicro()).Scan(&o.ID)
 		if err != nil {
@@ -255,7 +284,7 @@ func (s *Store) Create(ctx context.Context, n order.New, key string) (order.Orde
 		return o, false, err
 	}
 	if err != nil {
-		return order.Order{}, false, fmt.Errorf("create order: %w", err)
+		return order.Order{}, false, s.dbErr(ctx, "create order", err)
 	}
 	return o, true, nil
 }
@@ -271,7 +300,7 @@ func (s *Store) byKey(ctx context.Context, key, hash string) (order.Order, bool,
 		return order.Order{}, false, nil
 	}
 	if err != nil {
-		return order.Order{}, false, fmt.Errorf("idempotency lookup: %w", err)
+		return order.Order{}, false, s.dbErr(ctx, "idempotency lookup", err)
 	}
 	if stored != hash {
 		return order.Order{}, true, order.ErrIdempotencyMismatch
@@ -304,7 +333,7 @@ func (s *Store) Get(ctx context.Context, id int64) (order.Order, error) {
 		return o, order.ErrNotFound
 	}
 	if err != nil {
-		return o, fmt.Errorf("get order %d: %w", id, err)
+		return o, s.dbErr(ctx, fmt.Sprintf("get order %d", id), err)
 	}
 	list := []order.Order{o}
 	if err := s.loadItems(ctx, list); err != nil {
@@ -327,19 +356,22 @@ func (s *Store) loadItems(ctx context.Context, orders []order.Order) error {
 	query := `SELECT order_id, sku, name, quantity, unit_price FROM order_items WHERE order_id IN (?` + strings.Repeat(", ?", len(orders)-1) + `) ORDER BY order_id, position`
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
-		return fmt.Errorf("load items: %w", err)
+		return s.dbErr(ctx, "load items", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var it order.Item
 		if err := rows.Scan(&id, &it.SKU, &it.Name, &it.Quantity, &it.UnitPrice); err != nil {
-			return fmt.Errorf("load items: %w", err)
+			return s.dbErr(ctx, "load items", err)
 		}
 		i := idx[id]
 		orders[i].Items = append(orders[i].Items, it)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return s.dbErr(ctx, "load items", err)
+	}
+	return nil
 }
 
 // List implements order.Repository: newest first, keyset pagination on id.
@@ -361,20 +393,20 @@ func (s *Store) List(ctx context.Context, opts order.ListOptions) (order.Page, e
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+orderColumns+` FROM orders WHERE id < ? ORDER BY id DESC LIMIT ?`), before, limit+1)
 	if err != nil {
-		return order.Page{}, fmt.Errorf("list orders: %w", err)
+		return order.Page{}, s.dbErr(ctx, "list orders", err)
 	}
 	var page order.Page
 	for rows.Next() {
 		o, err := scanOrder(rows)
 		if err != nil {
 			rows.Close()
-			return order.Page{}, fmt.Errorf("list orders: %w", err)
+			return order.Page{}, s.dbErr(ctx, "list orders", err)
 		}
 		page.Orders = append(page.Orders, o)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return order.Page{}, fmt.Errorf("list orders: %w", err)
+		return order.Page{}, s.dbErr(ctx, "list orders", err)
 	}
 	if len(page.Orders) > limit {
 		page.Orders = page.Orders[:limit]
@@ -384,14 +416,18 @@ func (s *Store) List(ctx context.Context, opts order.ListOptions) (order.Page, e
 		return order.Page{}, err
 	}
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM orders`).Scan(&page.Total); err != nil {
-		return order.Page{}, fmt.Errorf("count orders: %w", err)
+		return order.Page{}, s.dbErr(ctx, "count orders", err)
 	}
 	return page, nil
 }
 
 // Transition implements order.Repository with a conditional update, so two
 // concurrent transitions cannot both succeed from the same state.
-func (s *Store) Transition(ctx context.Context, id int64, to order.Status) (order.Order, error) {
+func (s *Store) Transition(ctx context.Context, id int64, to order.Status) (_ order.Order, err error) {
+	defer func() { s.wrote(err) }()
+	if err := s.fileGone(); err != nil {
+		return order.Order{}, err
+	}
 	preds := to.Predecessors()
 	if len(preds) > 0 {
 		args := []any{string(to), s.now().UTC().UnixMicro(), id}
@@ -400,7 +436,7 @@ func (s *Store) Transition(ctx context.Context, id int64, to order.Status) (orde
 		}
 		res, err := s.db.ExecContext(ctx, s.q(`UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status IN (?`+strings.Repeat(", ?", len(preds)-1)+`)`), args...)
 		if err != nil {
-			return order.Order{}, fmt.Errorf("transition order %d: %w", id, err)
+			return order.Order{}, s.dbErr(ctx, fmt.Sprintf("transition order %d", id), err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
 			return s.Get(ctx, id)

@@ -14,7 +14,9 @@
 // POST reads JSON (the API: 201 Created with Location, Idempotency-Key
 // honoured) or an HTML form (the pages: a redirect and a flash message).
 // Every error is application/problem+json (RFC 9457), or an error page for
-// a browser; validation errors list each bad field. Unsafe cross-origin
+// a browser; validation errors list each bad field. errors.go decides, in
+// one place, what each domain and storage error means to a client (for
+// example order.ErrUnavailable is a 503 with Retry-After). Unsafe cross-origin
 // requests are refused by the standard library's CrossOriginProtection
 // except from TrustedOrigins.
 //

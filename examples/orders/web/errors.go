@@ -1,14 +1,9 @@
 package web
 
 import (
-	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"syscall"
-	"time"
 
 	"github.com/golocal/golocal/examples/orders/order"
 	"github.com/golocal/golocal/negotiate"
@@ -30,8 +25,9 @@ const retryAfter = "5"
 
 // classify maps an error from the domain or the repository to a
 // *problem.Err. It is the one place where this service decides what a
-// failure means to a client.
-func (s *Server) classify(ctx context.Context, err error) error {
+// failure means to a client; anything it does not know is a bug, answered
+// 500 without details (and logged).
+func classify(err error) error {
 	var (
 		verr *order.ValidationError
 		terr *order.TransitionError
@@ -65,36 +61,17 @@ func (s *Server) classify(ctx context.Context, err error) error {
 			allowed = []order.Status{}
 		}
 		return e.With("current_status", terr.From).With("allowed", allowed)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
-	}
-	if s.databaseDown(ctx, err) {
-		e := problem.Wrap(err, problem.Unavailable, "the database is unavailable; retry in a few seconds")
+	case errors.Is(err, order.ErrUnavailable):
+		e := problem.Wrap(err, problem.Unavailable, "the database is unavailable; nothing was changed, retry in a few seconds")
 		e.Type = typeUnavailable
 		return e
 	}
-	return err // a bug: problem logs it and answers 500 without details
-}
-
-// databaseDown tells a database that went away from a bug: connection
-// errors say so directly, anything else is confirmed by a short ping.
-func (s *Server) databaseDown(ctx context.Context, err error) bool {
-	var ne net.Error
-	if errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
-		return true
-	}
-	if s.ping == nil {
-		return false
-	}
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	defer cancel()
-	return s.ping(pctx) != nil
+	return err // context errors (problem maps them: client gone, timeout) and bugs (500)
 }
 
 // fail answers err as problem+json, or as an HTML error page to a browser.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	err = s.classify(r.Context(), err)
+func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	err = classify(err)
 	if problem.CodeOf(err) == problem.Unavailable {
 		w.Header().Set("Retry-After", retryAfter)
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -95,7 +96,7 @@ func readForm(w http.ResponseWriter, r *http.Request) (order.New, form, []string
 // createFromForm handles the list page's form: on success a flash message
 // and a redirect to the new order; otherwise the list again, with the
 // form as typed and what is wrong with it.
-func (s *Server) createFromForm(w http.ResponseWriter, r *http.Request) {
+func (s *server) createFromForm(w http.ResponseWriter, r *http.Request) {
 	n, f, bad, err := readForm(w, r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -139,7 +140,7 @@ func formMessages(ve *order.ValidationError, n order.New) []string {
 
 // transitionFromForm handles the detail page's buttons: the outcome is a
 // flash message on the same page.
-func (s *Server) transitionFromForm(w http.ResponseWriter, r *http.Request, id int64) {
+func (s *server) transitionFromForm(w http.ResponseWriter, r *http.Request, id int64) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, problem.Wrap(err, problem.BadRequest, "the form could not be read"))
@@ -155,7 +156,7 @@ func (s *Server) transitionFromForm(w http.ResponseWriter, r *http.Request, id i
 	switch {
 	case err == nil:
 		s.flash(r, fmt.Sprintf("Order #%d is now %s.", o.ID, o.Status))
-	case asTransition(err, &terr):
+	case errors.As(err, &terr):
 		s.flash(r, "Not changed: "+terr.Error()+".")
 	default:
 		s.fail(w, r, err)

@@ -20,12 +20,12 @@ const (
 
 // list serves a page of orders, newest first: a JSON array with Link
 // (rel="next") and X-Total-Count headers, or the list page with the form.
-func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+func (s *server) list(w http.ResponseWriter, r *http.Request) {
 	s.listWith(w, r, form{}, http.StatusOK)
 }
 
 // listWith renders the list; a form with errors is shown back with status.
-func (s *Server) listWith(w http.ResponseWriter, r *http.Request, f form, status int) {
+func (s *server) listWith(w http.ResponseWriter, r *http.Request, f form, status int) {
 	q := r.URL.Query()
 	limit := defaultLimit
 	if v := q.Get("limit"); v != "" {
@@ -62,7 +62,7 @@ func (s *Server) listWith(w http.ResponseWriter, r *http.Request, f form, status
 }
 
 // get serves one order.
-func (s *Server) get(w http.ResponseWriter, r *http.Request) {
+func (s *server) get(w http.ResponseWriter, r *http.Request) {
 	id, err := orderID(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -82,7 +82,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 }
 
 // create stores a new order from JSON (the API) or a form (the list page).
-func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+func (s *server) create(w http.ResponseWriter, r *http.Request) {
 	if !isJSON(r) && isForm(r) {
 		s.createFromForm(w, r)
 		return
@@ -136,7 +136,7 @@ type transitionRequest struct {
 
 // transition moves an order to another status: 200 with the order, or 409
 // when the state machine does not allow it.
-func (s *Server) transition(w http.ResponseWriter, r *http.Request) {
+func (s *server) transition(w http.ResponseWriter, r *http.Request) {
 	id, err := orderID(r)
 	if err != nil {
 		s.fail(w, r, err)

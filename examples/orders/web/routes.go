@@ -20,7 +20,7 @@ import "net/http"
 // Every route is wrapped on its own (with the cross-origin protection and,
 // for the pages, the session), so the mux gets the request the middleware
 // stack gave it and can record the matched pattern for metrics and logs.
-func (s *Server) routes() http.Handler {
+func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	handle := func(pattern string, h http.HandlerFunc, page bool) {
 		var hh http.Handler = s.versions.Handler(h)

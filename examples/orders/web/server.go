@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -31,11 +30,6 @@ type Options struct {
 	// Sessions carries flash messages from a form post to the page it
 	// redirects to. Nil disables flash messages; everything else works.
 	Sessions *session.Manager
-	// Ping checks the database. When a repository call fails with an error
-	// that is not obviously a connection failure, a failing Ping tells a
-	// database that went away (503) from a bug (500). Nil means "not a
-	// database failure" for such errors.
-	Ping func(context.Context) error
 	// TrustedOrigins may send cross-origin form and API posts despite the
 	// cross-origin protection: the same origins the CORS configuration
 	// allows, each scheme://host[:port].
@@ -44,11 +38,12 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Server holds the dependencies of the handlers. Create it with New.
-type Server struct {
+// server holds what the handlers depend on; its methods are the handlers
+// (handlers.go, form.go) and their helpers. New builds it and returns its
+// routes.
+type server struct {
 	orders   order.Repository
 	sessions *session.Manager
-	ping     func(context.Context) error
 	log      *slog.Logger
 	problems problem.Responder
 	pages    *template.Template
@@ -77,7 +72,7 @@ func New(opts Options) (http.Handler, error) {
 	return s.routes(), nil
 }
 
-func newServer(opts Options) (*Server, error) {
+func newServer(opts Options) (*server, error) {
 	if opts.Orders == nil {
 		return nil, errors.New("web: Options.Orders is nil; pass the order repository (sqlstore.OpenSQLite or OpenPostgres)")
 	}
@@ -105,10 +100,9 @@ func newServer(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("web: trusted origin %q: %w", o, err)
 		}
 	}
-	s := &Server{
+	s := &server{
 		orders:   opts.Orders,
 		sessions: opts.Sessions,
-		ping:     opts.Ping,
 		log:      log,
 		problems: problem.Responder{Logger: log},
 		pages:    pages,
@@ -124,7 +118,7 @@ func newServer(opts Options) (*Server, error) {
 }
 
 // page returns the rendering options for one template of templates/.
-func (s *Server) page(name string, status int) negotiate.Options {
+func (s *server) page(name string, status int) negotiate.Options {
 	return negotiate.Options{
 		Status:       status,
 		Template:     s.pages,
@@ -135,7 +129,7 @@ func (s *Server) page(name string, status int) negotiate.Options {
 }
 
 // flashes returns and clears the flash messages of the request's session.
-func (s *Server) flashes(r *http.Request) []string {
+func (s *server) flashes(r *http.Request) []string {
 	if sess := session.FromContext(r.Context()); sess != nil {
 		return sess.Flashes()
 	}
@@ -143,7 +137,7 @@ func (s *Server) flashes(r *http.Request) []string {
 }
 
 // flash queues a message for the next page the client sees.
-func (s *Server) flash(r *http.Request, msg string) {
+func (s *server) flash(r *http.Request, msg string) {
 	if sess := session.FromContext(r.Context()); sess != nil {
 		sess.AddFlash(msg)
 	}

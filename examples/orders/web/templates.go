@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"html/template"
 	"time"
 
@@ -19,5 +18,3 @@ func templateFuncs() template.FuncMap {
 		},
 	}
 }
-
-func asTransition(err error, target **order.TransitionError) bool { return errors.As(err, target) }

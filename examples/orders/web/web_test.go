@@ -29,7 +29,7 @@ func newTestServer(t *testing.T) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Options{Orders: store, Sessions: sm, Ping: store.DB().PingContext, TrustedOrigins: []string{"http://127.0.0.1:9999"}})
+	h, err := New(Options{Orders: store, Sessions: sm, TrustedOrigins: []string{"http://127.0.0.1:9999"}})
 	if err != nil {
 		t.Fatal(err)
 	}
