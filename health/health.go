@@ -326,6 +326,7 @@ type check struct {
 	last    Result
 	have    bool          // last is set
 	running bool          // a run (or a stuck call) is in progress
+	stuck   int           // inline calls abandoned at their timeout, not yet returned
 	done    chan struct{} // closed when the current run records a result
 }
 
@@ -433,9 +434,17 @@ func (c *check) record(r Result, done chan struct{}, stillRunning bool) {
 }
 
 // runInline runs the check in the caller's goroutine, still bounded by
-// its timeout: a stuck call is abandoned (its goroutine leaks until it
-// returns) rather than hanging the probe.
+// its timeout: a stuck call is abandoned rather than hanging the probe.
+// While an abandoned call has not returned, probes fail at once without
+// starting another, so a check that never returns costs one goroutine, not
+// one per probe.
 func (c *check) runInline(ctx context.Context) Result {
+	c.mu.Lock()
+	stuck := c.stuck
+	c.mu.Unlock()
+	if stuck > 0 {
+		return Result{Name: c.Name, Err: fmt.Errorf("an earlier run timed out after %v and has not returned; it is not started again until it does", c.Timeout), At: c.now()}
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	start := c.now()
@@ -445,6 +454,21 @@ func (c *check) runInline(ctx context.Context) Result {
 	case r := <-returned:
 		return r
 	case <-ctx.Done():
+		// Give a call that honours ctx a moment to return by itself.
+		select {
+		case r := <-returned:
+			return r
+		case <-time.After(10 * time.Millisecond):
+		}
+		c.mu.Lock()
+		c.stuck++
+		c.mu.Unlock()
+		go func() {
+			<-returned
+			c.mu.Lock()
+			c.stuck--
+			c.mu.Unlock()
+		}()
 		return Result{Name: c.Name, Err: fmt.Errorf("timed out after %v", c.Timeout), Duration: c.now().Sub(start), At: c.now()}
 	}
 }

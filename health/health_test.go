@@ -410,3 +410,69 @@ func TestRegisterOnMux(t *testing.T) {
 		t.Errorf("Register captured /other: %q", body)
 	}
 }
+
+// TestBadChecksNeverHangProbes: a check that never returns (ignoring its
+// context) or panics is a failed check after its timeout, cached or
+// inline, over a real connection with a client deadline; a stuck check is
+// not started again by later probes, so it costs one goroutine, not one
+// per probe.
+func TestBadChecksNeverHangProbes(t *testing.T) {
+	const timeout = 50 * time.Millisecond
+	tests := []struct {
+		name     string
+		interval time.Duration
+		hang     bool
+		want     string // body prefix of /readyz/bad
+	}{
+		{"cached, never returns", time.Millisecond, true, "internal server error: timed out after 50ms"},
+		{"inline, never returns", -1, true, "internal server error: "},
+		{"cached, panics", time.Millisecond, false, "internal server error: panicked: boom"},
+		{"inline, panics", -1, false, "internal server error: panicked: boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			release := make(chan struct{})
+			defer close(release)
+			var calls atomic.Int32
+			h := health.New(health.Options{})
+			must(t, h.Add(health.Check{Name: "bad", Timeout: timeout, Interval: tt.interval,
+				Func: func(context.Context) (health.Details, error) {
+					calls.Add(1)
+					if !tt.hang {
+						panic("boom")
+					}
+					<-release // ignores ctx on purpose
+					return nil, nil
+				}}))
+			srv := httptest.NewServer(h.DetailedHandler())
+			defer srv.Close()
+			client := &http.Client{Timeout: 5 * time.Second}
+			for i := range 10 {
+				for _, path := range []string{"/readyz/bad", "/readyz?verbose"} {
+					began := time.Now()
+					resp, err := client.Get(srv.URL + path)
+					if err != nil {
+						t.Fatalf("probe %d %s: %v (a hung probe)", i, path, err)
+					}
+					body, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if took := time.Since(began); took > 2*time.Second {
+						t.Errorf("probe %d %s took %v, want about the %v timeout at most", i, path, took, timeout)
+					}
+					if resp.StatusCode != 503 {
+						t.Fatalf("probe %d %s: %d %q, want 503", i, path, resp.StatusCode, body)
+					}
+					if path == "/readyz/bad" && !strings.HasPrefix(string(body), tt.want) {
+						t.Errorf("probe %d: body %q, want prefix %q", i, body, tt.want)
+					}
+					if path != "/readyz/bad" && !strings.Contains(string(body), "[-]bad failed: ") {
+						t.Errorf("probe %d: verbose body %q lacks the failed check", i, body)
+					}
+				}
+			}
+			if n := calls.Load(); tt.hang && n != 1 {
+				t.Errorf("a stuck check was started %d times by 20 probes, want 1", n)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,3 +36,35 @@ func Example() {
 	// shop_http_requests_total{method="GET",route="/items/{id}",status="2xx"} 2
 	// shop_http_requests_total{method="GET",route="unmatched",status="4xx"} 1
 }
+
+// A layer between Middleware and the mux that copies the request (here a
+// session-like middleware adding a context value) hides r.Pattern from
+// Middleware; Route, directly around the mux, hands the pattern back.
+func ExampleMetrics_Route() {
+	m, err := metrics.New(metrics.Options{Namespace: "shop", NoRuntimeCollectors: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /cart/{id}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "cart") })
+	withUser := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, "ada")))
+		})
+	}
+	app := m.Middleware(withUser(m.Route(mux)))
+	app.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/cart/9", nil))
+
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for line := range strings.Lines(rec.Body.String()) {
+		if strings.HasPrefix(line, "shop_http_requests_total") {
+			fmt.Print(line)
+		}
+	}
+	// Output:
+	// shop_http_requests_total{method="GET",route="/cart/{id}",status="2xx"} 1
+}
+
+type userKey struct{}

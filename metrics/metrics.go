@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -60,6 +62,10 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+
+	// routeWrapped is set once Route has been called: from then on
+	// Middleware gives each request a context value for Route to fill.
+	routeWrapped atomic.Bool
 
 	mu     sync.RWMutex
 	series map[seriesKey]*series
@@ -143,12 +149,20 @@ func (m *Metrics) Handler() http.Handler {
 	})
 }
 
-// Middleware records every request passing through it. Place it
-// innermost, directly around the [http.ServeMux]: the mux sets
-// r.Pattern on the *http.Request it is given, and Middleware reads it
-// from that same request after next returns. A layer that called
-// r.WithContext in between would hand the mux a copy and Middleware would
-// see every request as "unmatched".
+// Middleware records every request passing through it: count, duration
+// and in-flight, labelled by method, route pattern and status class.
+//
+// The route is the [http.ServeMux] pattern that matched, which the mux
+// writes into r.Pattern of the *http.Request it is handed. When Middleware
+// wraps the mux directly it is that same request and nothing more is
+// needed. When a layer between them copies the request (r.WithContext in
+// session, CSRF, authentication or tracing middleware), the mux sets the
+// pattern on the copy and Middleware would see every request as
+// "unmatched": then wrap the mux itself with [Metrics.Route] as the
+// innermost layer, and the pattern reaches Middleware whatever sits in
+// between:
+//
+//	h := m.Middleware(sessions(csrf(m.Route(mux))))
 //
 // The route label is the pattern without its method ("GET /items/{id}"
 // gives "/items/{id}"), or "unmatched"; the status label is the class
@@ -158,7 +172,14 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		m.inFlight.Inc()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, metrics: m}
+		if m.routeWrapped.Load() {
+			// A Route wrapper exists somewhere inside: give it a place
+			// to leave the pattern that survives request copies. Only
+			// then, so that Middleware directly around a mux costs no
+			// request copy.
+			r = r.WithContext(context.WithValue(r.Context(), routeKey{m}, sw))
+		}
 		defer func() {
 			m.inFlight.Dec()
 			status := sw.status
@@ -167,18 +188,77 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 				// escapes is recorded as a 500, then re-raised.
 				status = http.StatusOK
 				if p := recover(); p != nil {
-					m.observe(r, http.StatusInternalServerError, start)
+					m.observe(r, sw, http.StatusInternalServerError, start)
 					panic(p)
 				}
 			}
-			m.observe(r, status, start)
+			m.observe(r, sw, status, start)
 		}()
 		next.ServeHTTP(sw, r)
 	})
 }
 
-func (m *Metrics) observe(r *http.Request, status int, start time.Time) {
-	s := m.seriesFor(methodLabel(r.Method), routeLabel(r.Pattern), classLabel(status))
+// Route wraps the mux (or any handler that sets r.Pattern, such as a
+// handler from [http.ServeMux.Handler]) so that an enclosing
+// [Metrics.Middleware] of the same Metrics learns the matched pattern even
+// when layers in between hand the mux a copy of the request. Put it
+// directly around the mux, innermost:
+//
+//	handler := m.Middleware(sessionMiddleware(m.Route(mux)))
+//
+// It finds the enclosing Middleware through the request context and, when
+// a layer replaced the context altogether, through the chain of
+// ResponseWriter wrappers (their Unwrap methods, the convention of
+// [http.ResponseController]). Without an enclosing Middleware it only
+// calls mux. The pattern is recorded even when the handler panics.
+func (m *Metrics) Route(mux http.Handler) http.Handler {
+	m.routeWrapped.Store(true)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			// The innermost Route runs its defer first and has the last
+			// word: with nested muxes each wrapped in Route, the most
+			// specific pattern wins, and a 404 of the inner mux stays
+			// "unmatched" (as when nested muxes share one request).
+			if sw := m.holder(w, r); sw != nil && !sw.routed {
+				sw.routed, sw.pattern = true, r.Pattern
+			}
+		}()
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// routeKey is the context key under which Middleware leaves its
+// statusWriter for Route; keyed by the Metrics so that two instances in one
+// chain do not fill each other's.
+type routeKey struct{ m *Metrics }
+
+// holder finds the statusWriter of this Metrics' Middleware for the
+// request: from the context, else by unwrapping w.
+func (m *Metrics) holder(w http.ResponseWriter, r *http.Request) *statusWriter {
+	if sw, ok := r.Context().Value(routeKey{m}).(*statusWriter); ok {
+		return sw
+	}
+	for range 32 { // bounded: a cyclic Unwrap must not hang the request
+		if sw, ok := w.(*statusWriter); ok && sw.metrics == m {
+			return sw
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
+}
+
+// observe records one request. The route comes from Route (through sw)
+// when one ran, else from r.Pattern.
+func (m *Metrics) observe(r *http.Request, sw *statusWriter, status int, start time.Time) {
+	pattern := r.Pattern
+	if sw.routed {
+		pattern = sw.pattern
+	}
+	s := m.seriesFor(methodLabel(r.Method), routeLabel(pattern), classLabel(status))
 	s.requests.Inc()
 	s.duration.Observe(time.Since(start).Seconds())
 }
@@ -290,9 +370,15 @@ func orUnknown(s string) string {
 // ReadFrom reachable (directly and through Unwrap for
 // http.ResponseController), so streaming, WebSockets and sendfile keep
 // working behind the middleware.
+//
+// It is also where [Metrics.Route] leaves the matched pattern.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// pattern is what Route saw in r.Pattern, valid when routed.
+	pattern string
+	routed  bool
+	metrics *Metrics
 }
 
 func (w *statusWriter) WriteHeader(code int) {

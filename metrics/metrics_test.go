@@ -2,19 +2,25 @@ package metrics_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/golocal/golocal/metrics"
+	"github.com/golocal/golocal/middleware"
 )
 
 func newMetrics(t testing.TB, opts metrics.Options) *metrics.Metrics {
@@ -46,13 +52,15 @@ func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 	return fams
 }
 
-func testApp(m *metrics.Metrics) http.Handler {
+func testApp(m *metrics.Metrics) http.Handler { return m.Middleware(testMux()) }
+
+func testMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "item") })
 	mux.HandleFunc("POST /items", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusCreated) })
 	mux.HandleFunc("GET /fail", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusBadGateway) })
 	mux.HandleFunc("GET /silent", func(w http.ResponseWriter, r *http.Request) {})
-	return m.Middleware(mux)
+	return mux
 }
 
 func counter(fams map[string]*dto.MetricFamily, name string, labels map[string]string) float64 {
@@ -136,15 +144,39 @@ func TestREDMetricsAndBoundedCardinality(t *testing.T) {
 	before := len(fams["shop_http_requests_total"].Metric)
 	beforeHist := len(fams["shop_http_request_duration_seconds"].Metric)
 
-	// 10,000 requests to random unmatched paths with random odd methods add
-	// no series. Sent through the handler in-process to keep the test
-	// fast on a shared machine; the scrape above already crossed a socket.
-	h := testApp(m)
-	rnd := rand.New(rand.NewPCG(1, 2))
-	for i := range 10000 {
-		method := []string{"GET", "POST", "X" + fmt.Sprint(rnd.IntN(1e6))}[i%3]
-		req := httptest.NewRequest(method, fmt.Sprintf("/r%d/%x?q=%d", rnd.Int(), rnd.Uint64(), i), nil)
-		h.ServeHTTP(httptest.NewRecorder(), req)
+	// 10,000 requests over loopback to random unmatched paths with random
+	// odd methods add no series. Every other request goes to a second
+	// server of the same Metrics whose mux sits behind a request-copying
+	// layer and Route, so that path is bounded too.
+	routed := httptest.NewServer(m.Middleware(copying(m.Route(testMux()))))
+	defer routed.Close()
+	var wg sync.WaitGroup
+	var errs atomic.Int64
+	const workers, total = 4, 10000
+	for w := range workers {
+		wg.Go(func() {
+			rnd := rand.New(rand.NewPCG(1, uint64(w)))
+			client := &http.Client{Timeout: 10 * time.Second}
+			for i := w; i < total; i += workers {
+				base := app.URL
+				if i%2 == 1 {
+					base = routed.URL
+				}
+				method := []string{"GET", "POST", "X" + fmt.Sprint(rnd.IntN(1e6))}[i%3]
+				req, _ := http.NewRequest(method, fmt.Sprintf("%s/r%d/%x?q=%d", base, rnd.Int(), rnd.Uint64(), i), nil)
+				resp, err := client.Do(req)
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	if n := errs.Load(); n > 0 {
+		t.Fatalf("%d of %d requests failed", n, total)
 	}
 	fams = scrape(t, admin.URL)
 	if after := len(fams["shop_http_requests_total"].Metric); after != before+1 { // + POST unmatched
@@ -158,23 +190,152 @@ func TestREDMetricsAndBoundedCardinality(t *testing.T) {
 	}
 }
 
-func TestPatternSeenOnlyInnermost(t *testing.T) {
-	// Documented pitfall: a layer between Middleware and the mux that
-	// copies the request hides r.Pattern. Middleware directly around the
-	// mux sees it.
-	m := newMetrics(t, metrics.Options{NoRuntimeCollectors: true})
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /a", func(http.ResponseWriter, *http.Request) {})
-	copying := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { next.ServeHTTP(w, r.WithContext(r.Context())) })
+// copying is the kind of middleware that hides r.Pattern from outer
+// layers: it hands next a copy of the request (as session, CSRF and
+// tracing middleware do with r.WithContext).
+func copying(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), copyKey{}, 1)))
+	})
+}
+
+type copyKey struct{}
+
+// detaching replaces the context altogether and wraps the writer (with
+// Unwrap, as http.ResponseController expects): Route must then find
+// Middleware through the writer chain.
+func detaching(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&unwrapper{w}, r.WithContext(context.Background()))
+	})
+}
+
+type unwrapper struct{ http.ResponseWriter }
+
+func (u *unwrapper) Unwrap() http.ResponseWriter { return u.ResponseWriter }
+
+func TestRouteThroughRequestCopies(t *testing.T) {
+	stack, err := middleware.Stack(middleware.StackOptions{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	copying(m.Middleware(mux)).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/a", nil))
-	srv := httptest.NewServer(m.Handler())
+	tests := []struct {
+		name string
+		// build returns the handler to serve, given the Metrics and the mux.
+		build func(m *metrics.Metrics, mux http.Handler) http.Handler
+		want  string // route label of GET /items/7
+	}{
+		{"directly around the mux", func(m *metrics.Metrics, mux http.Handler) http.Handler { return m.Middleware(mux) }, "/items/{id}"},
+		{"copy in between without Route: the known pitfall", func(m *metrics.Metrics, mux http.Handler) http.Handler {
+			return m.Middleware(copying(mux))
+		}, metrics.Unmatched},
+		{"copy in between with Route", func(m *metrics.Metrics, mux http.Handler) http.Handler {
+			return m.Middleware(copying(copying(m.Route(mux))))
+		}, "/items/{id}"},
+		{"context replaced, found through Unwrap", func(m *metrics.Metrics, mux http.Handler) http.Handler {
+			return m.Middleware(detaching(m.Route(mux)))
+		}, "/items/{id}"},
+		{"Route without copies", func(m *metrics.Metrics, mux http.Handler) http.Handler { return m.Middleware(m.Route(mux)) }, "/items/{id}"},
+		{"inside middleware.Stack with a copying layer", func(m *metrics.Metrics, mux http.Handler) http.Handler {
+			s, err := middleware.Stack(middleware.StackOptions{
+				Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+				Metrics: m.Middleware,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s(copying(m.Route(mux)))
+		}, "/items/{id}"},
+		{"Stack outside, Middleware and Route inside the user's layers", func(m *metrics.Metrics, mux http.Handler) http.Handler {
+			return stack(copying(m.Middleware(copying(m.Route(mux)))))
+		}, "/items/{id}"},
+		{"nested muxes, innermost Route wins", func(m *metrics.Metrics, mux http.Handler) http.Handler {
+			outer := http.NewServeMux()
+			outer.Handle("/", copying(m.Route(mux)))
+			return m.Middleware(copying(m.Route(outer)))
+		}, "/items/{id}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMetrics(t, metrics.Options{NoRuntimeCollectors: true})
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
+				if r.PathValue("id") != "7" {
+					t.Errorf("path value %q", r.PathValue("id"))
+				}
+				io.WriteString(w, "item")
+			})
+			mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })
+			app := httptest.NewServer(tt.build(m, mux))
+			defer app.Close()
+			// No keep-alive: the client would retry the GET whose handler
+			// aborted on a reused connection, counting it twice.
+			app.Client().Transport.(*http.Transport).DisableKeepAlives = true
+			admin := httptest.NewServer(m.Handler())
+			defer admin.Close()
+			for _, path := range []string{"/items/7", "/nowhere", "/panic"} {
+				resp, err := app.Client().Get(app.URL + path)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+			fams := scrape(t, admin.URL)
+			if got := counter(fams, "http_requests_total", map[string]string{"method": "GET", "route": tt.want, "status": "2xx"}); got != 1 {
+				t.Errorf("GET /items/7 counted %v times under route %q, want 1; series %v", got, tt.want, seriesOf(fams["http_requests_total"]))
+			}
+			if got := counter(fams, "http_requests_total", map[string]string{"method": "GET", "route": metrics.Unmatched, "status": "4xx"}); got != 1 {
+				t.Errorf("GET /nowhere counted %v times as unmatched 4xx, want 1; series %v", got, seriesOf(fams["http_requests_total"]))
+			}
+			if tt.want != metrics.Unmatched {
+				// A panicking handler still has its route recorded (as a 500).
+				if got := counter(fams, "http_requests_total", map[string]string{"route": "/panic", "status": "5xx"}); got != 1 {
+					t.Errorf("panic counted %v times under /panic, want 1; series %v", got, seriesOf(fams["http_requests_total"]))
+				}
+			}
+		})
+	}
+}
+
+func TestRouteWithoutMiddlewareOrOtherInstance(t *testing.T) {
+	m1 := newMetrics(t, metrics.Options{NoRuntimeCollectors: true})
+	m2 := newMetrics(t, metrics.Options{NoRuntimeCollectors: true})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /a", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "a") })
+
+	// Route alone just serves.
+	rec := httptest.NewRecorder()
+	m1.Route(mux).ServeHTTP(rec, httptest.NewRequest("GET", "/a", nil))
+	if rec.Body.String() != "a" {
+		t.Errorf("Route alone served %q", rec.Body)
+	}
+	// m2's Route does not fill m1's Middleware: m1 falls back to r.Pattern
+	// of its own request, which the copy hid.
+	m1.Middleware(copying(m2.Route(mux))).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/a", nil))
+	srv := httptest.NewServer(m1.Handler())
 	defer srv.Close()
 	fams := scrape(t, srv.URL)
-	if got := counter(fams, "http_requests_total", map[string]string{"route": "/a"}); got != 1 {
-		t.Errorf("route /a counted %v times, want 1", got)
+	if got := counter(fams, "http_requests_total", map[string]string{"route": metrics.Unmatched}); got != 1 {
+		t.Errorf("m1 counted %v unmatched, want 1 (another instance's Route must not feed it); series %v", got, seriesOf(fams["http_requests_total"]))
 	}
+}
+
+// seriesOf lists the label sets of a family, for error messages.
+func seriesOf(f *dto.MetricFamily) []string {
+	if f == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range f.Metric {
+		var ls []string
+		for _, l := range m.Label {
+			ls = append(ls, l.GetName()+"="+l.GetValue())
+		}
+		out = append(out, fmt.Sprintf("{%s}=%v", strings.Join(ls, ","), m.GetCounter().GetValue()))
+	}
+	return out
 }
 
 func TestNewRejectsBadOptions(t *testing.T) {
@@ -275,6 +436,16 @@ func BenchmarkMiddleware(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			h.ServeHTTP(w, req)
+		}
+	})
+	// Route costs one context value and one request copy per request,
+	// paid only by a Metrics whose Route has been called.
+	mr := newMetrics(b, metrics.Options{NoRuntimeCollectors: true})
+	hr := mr.Middleware(mr.Route(mux))
+	b.Run("with-metrics-and-route", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			hr.ServeHTTP(w, req)
 		}
 	})
 }

@@ -160,21 +160,77 @@ func (t *connTracker) counts() (active, idle int) {
 // trackedListener closes accepting when http.Server first calls Accept:
 // from then on the server is taking connections, which is when READY=1 is
 // true. Its Close is idempotent, since both the stop and net/http close
-// it.
+// it. closeDrained closes it after taking the connections waiting in the
+// kernel backlog, which Accept then hands to the server before reporting
+// the listener closed.
 type trackedListener struct {
 	net.Listener
 	acceptOnce sync.Once
 	accepting  chan struct{}
 	closeOnce  sync.Once
 	closeErr   error
+
+	mu      sync.Mutex
+	pending []net.Conn // taken from the backlog at the close, not yet served
+	// beforeAccept, when set (tests only), runs at the start of every
+	// Accept: it holds the accept loop so that connections queue up.
+	beforeAccept func()
+	// noDrain (tests only) makes closeDrained a plain Close.
+	noDrain bool
 }
 
 func (l *trackedListener) Accept() (net.Conn, error) {
 	l.acceptOnce.Do(func() { close(l.accepting) })
-	return l.Listener.Accept()
+	if l.beforeAccept != nil {
+		l.beforeAccept()
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if len(l.pending) > 0 {
+			c, l.pending = l.pending[0], l.pending[1:]
+			return c, nil
+		}
+	}
+	return c, err
 }
 
 func (l *trackedListener) Close() error {
 	l.closeOnce.Do(func() { l.closeErr = l.Listener.Close() })
 	return l.closeErr
+}
+
+// closeDrained closes the listener after taking the connections queued in
+// its kernel backlog (see acceptBacklog) for Accept to hand out. It
+// returns how many were taken.
+func (l *trackedListener) closeDrained() int {
+	n := 0
+	l.closeOnce.Do(func() {
+		var conns []net.Conn
+		ok := false
+		if !l.noDrain {
+			conns, ok = acceptBacklog(l.Listener)
+		}
+		if !ok {
+			l.closeErr = l.Listener.Close()
+			return
+		}
+		n = len(conns)
+		l.mu.Lock()
+		l.pending = append(l.pending, conns...)
+		l.mu.Unlock()
+	})
+	return n
+}
+
+// closePending closes the backlog connections Accept did not hand out
+// (Serve had stopped accepting already).
+func (l *trackedListener) closePending() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.pending {
+		c.Close()
+	}
+	l.pending = nil
 }

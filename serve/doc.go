@@ -36,7 +36,10 @@
 // Beyond net/http's own Shutdown, the stop waits for requests already
 // read from freshly accepted connections to reach their handler before
 // shutting down, because net/http drops such requests without an answer
-// (golang/go#75591); and it asks HTTP/1.1 clients to close
+// (golang/go#75591); on Linux it takes the connections still queued in
+// the kernel's accept backlog before closing the listener, because the
+// close would reset them after their clients had sent a request; and it
+// asks HTTP/1.1 clients to close
 // ("Connection: close") instead of closing idle connections under them.
 // The drain test and `go run ./bench/drain` check the result: a child
 // process under load from 32 clients gets SIGTERM and no request fails.

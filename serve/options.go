@@ -127,6 +127,15 @@ type Options struct {
 	// supported. H2C and TLSConfig are mutually exclusive.
 	H2C bool
 
+	// ConnState, if set, is called on every state change of the main
+	// server's connections, as [http.Server.ConnState] (which Run uses
+	// itself to follow the drain), after Run's own bookkeeping. It sees
+	// every connection the server accepted, including those taken from
+	// the backlog at the close, so it is where to count or record them
+	// (rather than a listener wrapper, which also keeps the backlog from
+	// being taken: see Run).
+	ConnState func(net.Conn, http.ConnState)
+
 	// Logger receives lifecycle events (serving, stopping, drained) and
 	// net/http's own error log (TLS handshake errors and the like).
 	// Nil means [slog.Default].
@@ -141,6 +150,12 @@ type Options struct {
 	// Getenv reads NOTIFY_SOCKET for sd_notify. Nil means [os.Getenv].
 	// Tests pass a fake to point notifications at their own socket.
 	Getenv func(string) string
+
+	// Test hooks (set through export_test.go): beforeAccept holds the
+	// accept loop; noBacklogDrain closes the listener without taking its
+	// backlog, as before.
+	beforeAccept   func()
+	noBacklogDrain bool
 }
 
 // Admin describes a second, private HTTP server that shares Run's

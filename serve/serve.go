@@ -24,9 +24,13 @@ import (
 //  2. The server keeps serving for Options.LameDuck, so load balancers
 //     that watch readiness stop sending traffic.
 //  3. The listener closes: new connections are refused by the kernel, not
-//     left hanging. Requests already on their way (read from connections
-//     accepted before the close) are let into their handlers, then
-//     in-flight requests get Options.Grace to finish
+//     left hanging. On Linux, connections already waiting in the kernel's
+//     accept queue are taken first and served, since closing a listening
+//     socket resets them (only when ln is a *net.TCPListener or
+//     *net.UnixListener itself: a wrapper's Accept is never bypassed).
+//     Requests already on their way
+//     (read from connections accepted before the close) are let into
+//     their handlers, then in-flight requests get Options.Grace to finish
 //     ([http.Server.Shutdown]).
 //  4. Connections still open after the grace period are closed by force.
 //
@@ -89,6 +93,12 @@ func (r *runner) newServer(h http.Handler, tracker *connTracker) *http.Server {
 	if tracker != nil {
 		srv.Handler = tracker.wrap(h)
 		srv.ConnState = tracker.track
+		if user := o.ConnState; user != nil {
+			srv.ConnState = func(c net.Conn, s http.ConnState) {
+				tracker.track(c, s)
+				user(c, s)
+			}
+		}
 		srv.ConnContext = tracker.connContext
 	}
 	if o.TLSConfig != nil {
@@ -125,7 +135,7 @@ func (r *runner) run(ctx context.Context, ln net.Listener, h http.Handler) error
 
 	srv := r.newServer(h, r.conns)
 	accepting := make(chan struct{})
-	l := &trackedListener{Listener: ln, accepting: accepting}
+	l := &trackedListener{Listener: ln, accepting: accepting, beforeAccept: o.beforeAccept, noDrain: o.noBacklogDrain}
 	mainErr := make(chan error, 1)
 	go func() {
 		if srv.TLSConfig != nil {
@@ -249,10 +259,17 @@ func (r *runner) stop(reason string, srv *http.Server, ln *trackedListener, admi
 	// Close the listener ourselves rather than leaving it to Shutdown:
 	// new connections are refused by the kernel from here on, and once
 	// Serve has returned no accepted connection is unaccounted for.
-	_ = ln.Close()
+	// Connections already waiting in the kernel's accept queue are taken
+	// first (Linux), since the close would reset them: their clients may
+	// have sent a request and could not tell whether it ran. Serve gets
+	// them before it sees the listener closed.
+	backlog := ln.closeDrained()
 	<-mainErr // Serve's "use of closed network connection", or nil after an accept failure
+	// After an accept failure Serve had already returned: whatever the
+	// backlog gave is closed, as the kernel would have done.
+	ln.closePending()
 	active, idle := r.conns.counts()
-	r.log.Info("serve: listener closed; draining", "active", active, "idle", idle)
+	r.log.Info("serve: listener closed; draining", "active", active, "idle", idle, "taken_from_backlog", backlog)
 
 	var shutdownErr error
 	if !forced {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -365,4 +367,72 @@ func FuzzOpen(f *testing.F) {
 			t.Fatalf("forged payload accepted: %q -> %+v", v, p)
 		}
 	})
+}
+
+// TestBadCookiesOverHTTP sends each rejected cookie of the issue (one
+// character of the cookie text altered, expired, signed by a key retired
+// after rotation) through Middleware on a real server: each is an empty
+// session with a 200 and a log line naming why, never a 500.
+func TestBadCookiesOverHTTP(t *testing.T) {
+	retiredM, _, _ := fixture(t, Options{Profile: "dev", Keys: [][]byte{key(9)}})
+	// The server's manager after rotation: new key 2, old key 1; key 9 retired.
+	current, curLogs, curNow := fixture(t, Options{Profile: "dev", MaxAge: time.Hour, Keys: [][]byte{key(2), key(1)}})
+	good := saveCookie(t, current, "user", "ada")
+	altered := *good
+	b := []byte(altered.Value)
+	i := len(b) / 2
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	altered.Value = string(b)
+	retired := saveCookie(t, retiredM, "user", "ada")
+	retired.Name = good.Name
+
+	srv := httptest.NewServer(current.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "user=%s", FromContext(r.Context()).Get("user"))
+	})))
+	defer srv.Close()
+	get := func(c *http.Cookie) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+		req.AddCookie(c)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if status, body := get(good); status != 200 || body != "user=ada" {
+		t.Fatalf("good cookie: %d %q", status, body)
+	}
+	tests := []struct {
+		name    string
+		cookie  *http.Cookie
+		advance time.Duration
+		wantLog string
+	}{
+		{"one character altered", &altered, 0, "authentication failed"},
+		{"signed by a retired key", retired, 0, "authentication failed"},
+		{"expired", good, 2 * time.Hour, "expired"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			curLogs.Reset()
+			*curNow = curNow.Add(tt.advance)
+			status, body := get(tt.cookie)
+			if status != 200 || body != "user=" {
+				t.Errorf("%d %q, want 200 and an empty session", status, body)
+			}
+			if !strings.Contains(curLogs.String(), "session cookie rejected") || !strings.Contains(curLogs.String(), tt.wantLog) {
+				t.Errorf("log %q does not say the cookie was rejected (%s)", curLogs, tt.wantLog)
+			}
+			if strings.Contains(curLogs.String(), tt.cookie.Value) {
+				t.Error("the log contains the cookie value")
+			}
+		})
+	}
 }

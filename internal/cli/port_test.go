@@ -127,3 +127,37 @@ func TestPortBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestPortWithNext: ports and --next together, in text and JSON.
+func TestPortWithNext(t *testing.T) {
+	requireProcNet(t)
+	held := holdPort(t)
+	if held+20 > 65535 {
+		t.Skip("held port too close to 65535")
+	}
+	spec := fmt.Sprintf("%d-%d", held, held+20)
+	code, out, errOut := runCLI(t, nil, "port", strconv.Itoa(held), "--next", spec)
+	if code != ExitFailure {
+		t.Fatalf("exit %d, want 1 for a taken port (stderr %q)", code, errOut)
+	}
+	if !strings.Contains(out, fmt.Sprintf("%-5d  taken", held)) {
+		t.Errorf("text %q does not say %d is taken", out, held)
+	}
+	if !strings.Contains(out, "next free port in "+spec+": ") {
+		t.Errorf("text %q lacks the next free port line", out)
+	}
+
+	code, out, _ = runCLI(t, nil, "port", "--next", spec, "--json")
+	if code != ExitOK {
+		t.Fatalf("--next --json exit %d: %s", code, out)
+	}
+	var rep struct {
+		Next int `json:"next"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if rep.Next <= held || rep.Next > held+20 {
+		t.Errorf("--json next = %d, want a port after the held %d", rep.Next, held)
+	}
+}

@@ -92,7 +92,10 @@ func runChild(getenv func(string) string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	rec := &acceptRecorder{Listener: ln}
+	// Accepted connections are recorded through serve's ConnState hook,
+	// not a listener wrapper: serve takes the kernel backlog at the close
+	// only from an unwrapped listener, and that is the path to measure.
+	rec := &acceptRecorder{}
 	var stats childStats
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /work", func(w http.ResponseWriter, r *http.Request) {
@@ -118,11 +121,12 @@ func runChild(getenv func(string) string, log *slog.Logger) error {
 			atomic.AddInt64(&stats.Finished, 1)
 		}
 	})
-	runErr := serve.Run(context.Background(), rec, mux, serve.Options{
-		LameDuck: lameDuck,
-		Grace:    grace,
-		Logger:   log,
-		Getenv:   getenv,
+	runErr := serve.Run(context.Background(), ln, mux, serve.Options{
+		LameDuck:  lameDuck,
+		Grace:     grace,
+		Logger:    log,
+		Getenv:    getenv,
+		ConnState: rec.connState,
 	})
 	stats.Accepted = atomic.LoadInt64(&stats.Accepted)
 	stats.Finished = atomic.LoadInt64(&stats.Finished)
@@ -165,22 +169,19 @@ func inheritedListener(getenv func(string) string) (net.Listener, error) {
 	return ln, nil
 }
 
-// acceptRecorder remembers the remote address of every accepted
-// connection.
+// acceptRecorder remembers the remote address of every connection the
+// server accepted.
 type acceptRecorder struct {
-	net.Listener
 	mu    sync.Mutex
 	conns []string
 }
 
-func (l *acceptRecorder) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
+func (l *acceptRecorder) connState(c net.Conn, s http.ConnState) {
+	if s == http.StateNew {
 		l.mu.Lock()
 		l.conns = append(l.conns, c.RemoteAddr().String())
 		l.mu.Unlock()
 	}
-	return c, err
 }
 
 func (l *acceptRecorder) addrs() []string {

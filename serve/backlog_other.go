@@ -1,0 +1,9 @@
+//go:build !linux
+
+package serve
+
+import "net"
+
+// acceptBacklog is implemented on Linux only; elsewhere the listener is
+// closed as it is (see backlog_linux.go).
+func acceptBacklog(net.Listener) ([]net.Conn, bool) { return nil, false }
