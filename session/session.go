@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // KeySize is the length of every key: 32 bytes selects AES-256.
@@ -269,22 +271,8 @@ func (m *Manager) open(value string) (payload, int, error) {
 	return p, 0, errors.New("authentication failed (tampered, or sealed with a key no longer configured)")
 }
 
-// isToken reports whether s is a non-empty RFC 9110 token (cookie-name).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
+// isToken reports whether s is a non-empty RFC 9110 token.
+func isToken(s string) bool { return httpguts.ValidHeaderFieldName(s) }
 
 // ParseKeys reads keys from configuration: base64 (standard or URL, padded
 // or not) separated by commas or whitespace, newest first.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // Resolve pins a host and port to addresses, like curl's
@@ -186,21 +188,8 @@ func ParseHeader(s string) (name, value string, err error) {
 	return name, value, nil
 }
 
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
+// isToken reports whether s is a non-empty RFC 9110 token.
+func isToken(s string) bool { return httpguts.ValidHeaderFieldName(s) }
 
 // SLO is a set of time budgets per phase, from --slo total=300ms,ttfb=100ms.
 type SLO []Budget
