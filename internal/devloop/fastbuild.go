@@ -61,7 +61,10 @@ func parseXOutput(out []byte, dir string) (work string, plan *toolchainPlan, res
 	for sc.Scan() {
 		line := sc.Text()
 		if inHeredoc {
-			if line == "EOF" {
+			// The terminator is alone on its line, except after content
+			// without a final newline: go build writes the embed config as
+			// JSON ending in "}" directly followed by "EOF".
+			if strings.HasSuffix(line, "EOF") {
 				inHeredoc = false
 			}
 			continue
@@ -157,10 +160,13 @@ func parseXOutput(out []byte, dir string) (work string, plan *toolchainPlan, res
 }
 
 // complete records the package's imports and embeds, and drops the plan
-// when the compiled files are not exactly the package's Go files.
+// when the compiled files are not exactly the package's Go files, or when
+// the package embeds files: the embed config go build wrote lists the
+// files the patterns matched then, so a file added or removed later would
+// be missed by a replayed compile. Such packages always go through go build.
 func (p *toolchainPlan) complete(tags []string) bool {
 	files, imports, embeds, ok := describePackage(p.pkgDir, tags)
-	if !ok || !slices.Equal(files, p.files) {
+	if !ok || !slices.Equal(files, p.files) || len(embeds) > 0 {
 		return false
 	}
 	p.imports, p.embeds = imports, embeds

@@ -279,6 +279,43 @@ mv $WORK/b001/exe/a.out /out/app-1
 	}
 }
 
+// TestParseXOutputEmbedcfg feeds the shape go build -x really prints for a
+// package with //go:embed: the embed config's heredoc ends in "}EOF" with
+// no newline before the terminator. The compiler's errors after it (here
+// from a dependency) must still be found.
+func TestParseXOutputEmbedcfg(t *testing.T) {
+	out := `WORK=/tmp/go-build2
+mkdir -p $WORK/b002/
+cat >$WORK/b002/importcfg << 'EOF' # internal
+# import config
+packagefile fmt=/cache/fmt-d
+EOF
+cat >$WORK/b002/embedcfg << 'EOF' # internal
+{
+	"Patterns": {
+		"templates/*.html": [
+			"templates/list.html"
+		]
+	},
+	"Files": {
+		"templates/list.html": "/src/app/web/templates/list.html"
+	}
+}EOF
+cd /src/app
+/usr/local/go/pkg/tool/linux_amd64/compile -o $WORK/b002/_pkg_.a -trimpath "$WORK/b002=>" -p example.test/app/web -embedcfg $WORK/b002/embedcfg -pack ./web/handlers.go
+# example.test/app/web
+web/handlers.go:54:29: undefined: undefinedThing
+`
+	_, _, rest := parseXOutput([]byte(out), "/src/app")
+	if got := string(rest); got != "# example.test/app/web\nweb/handlers.go:54:29: undefined: undefinedThing\n" {
+		t.Fatalf("rest %q", got)
+	}
+	diags := ParseBuildOutput(rest, "/src/app", "/src/app")
+	if len(diags) != 1 || diags[0].Line != 54 || diags[0].Column != 29 || !strings.HasSuffix(diags[0].File, "handlers.go") {
+		t.Errorf("diagnostics %+v", diags)
+	}
+}
+
 func TestDiagnosticString(t *testing.T) {
 	for _, tt := range []struct {
 		d    Diagnostic
