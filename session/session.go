@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -45,6 +46,13 @@ type Options struct {
 	// Only local and dev drop the Secure attribute and the __Host- prefix, so
 	// sessions work over plain http://localhost. Empty means prod.
 	Profile string
+	// Secure, when non-nil, overrides the profile's choice of the Secure
+	// attribute and the __Host-/__Secure- prefix; pass
+	// &cfg.SecureCookies from config.Base so the secure_cookies setting
+	// decides. Turning it off outside local/dev is allowed (a TLS-terminating
+	// proxy that speaks plain http to the browser is not one of them) but
+	// logged as a warning, because such a cookie travels in clear text.
+	Secure *bool
 	// SameSite defaults to http.SameSiteLaxMode. SameSiteNoneMode is refused
 	// outside a secure profile because browsers reject it without Secure.
 	SameSite http.SameSite
@@ -122,11 +130,17 @@ func New(opts Options) (*Manager, error) {
 	default:
 		return nil, fmt.Errorf("session: unknown Profile %q; use local, dev, staging or prod", opts.Profile)
 	}
+	if opts.Secure != nil {
+		if m.secure && !*opts.Secure {
+			cmp.Or(opts.Logger, slog.Default()).Warn("session: cookies are not marked Secure outside local/dev: they travel in clear text over http; set secure_cookies back to true unless this is a test", "profile", cmp.Or(opts.Profile, "prod"))
+		}
+		m.secure = *opts.Secure
+	}
 	if m.sameSite == 0 || m.sameSite == http.SameSiteDefaultMode {
 		m.sameSite = http.SameSiteLaxMode
 	}
 	if m.sameSite == http.SameSiteNoneMode && !m.secure {
-		return nil, fmt.Errorf("session: SameSite=None needs Secure, which profile %q does not set; browsers reject such cookies", opts.Profile)
+		return nil, fmt.Errorf("session: SameSite=None needs Secure, which profile %q (or Options.Secure) does not set; browsers reject such cookies", opts.Profile)
 	}
 	if m.secure {
 		if m.domain == "" {

@@ -76,21 +76,31 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestDefaultsPerProfile(t *testing.T) {
+	yes, no := true, false
 	tests := []struct {
 		profile, domain string
 		wantName        string
 		wantSecure      bool
+		secure          *bool
+		wantLog         string
 	}{
-		{"", "", "__Host-session", true},
-		{"prod", "", "__Host-session", true},
-		{"staging", "", "__Host-session", true},
-		{"prod", "example.test", "__Secure-session", true},
-		{"dev", "", "session", false},
-		{"local", "", "session", false},
+		{"", "", "__Host-session", true, nil, ""},
+		{"prod", "", "__Host-session", true, nil, ""},
+		{"staging", "", "__Host-session", true, nil, ""},
+		{"prod", "example.test", "__Secure-session", true, nil, ""},
+		{"dev", "", "session", false, nil, ""},
+		{"local", "", "session", false, nil, ""},
+		// Options.Secure (config's secure_cookies) overrides the profile.
+		{"dev", "", "__Host-session", true, &yes, ""},
+		{"prod", "", "session", false, &no, "travel in clear text"},
+		{"prod", "", "__Host-session", true, &yes, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.profile+"/"+tt.domain, func(t *testing.T) {
-			m, _, _ := fixture(t, Options{Profile: tt.profile, Domain: tt.domain})
+			m, logs, _ := fixture(t, Options{Profile: tt.profile, Domain: tt.domain, Secure: tt.secure})
+			if !strings.Contains(logs.String(), tt.wantLog) || (tt.wantLog == "" && logs.Len() > 0) {
+				t.Errorf("log %q, want %q", logs.String(), tt.wantLog)
+			}
 			c := saveCookie(t, m, "k", "v")
 			if c.Name != tt.wantName || c.Secure != tt.wantSecure {
 				t.Errorf("name %q secure %v, want %q %v", c.Name, c.Secure, tt.wantName, tt.wantSecure)

@@ -52,7 +52,7 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	sessions, err := session.New(session.Options{Keys: keys, Profile: cfg.Profile, Logger: log})
+	sessions, err := session.New(session.Options{Keys: keys, Profile: cfg.Profile, Secure: &cfg.SecureCookies, Logger: log})
 	if err != nil {
 		return err
 	}
