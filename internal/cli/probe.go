@@ -81,7 +81,15 @@ func newProbeCmd(env *Env) *cobra.Command {
   golocal probe https://example.test/ -L -n 20 --slo total=300ms,ttfb=100ms
   golocal probe https://api.example.test/v1 --origin https://app.example.test -H "Authorization: Bearer x"
   golocal probe https://example.test/ --resolve example.test:443:127.0.0.1 --json`,
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return usageErrorf("probe needs a URL, e.g. golocal probe http://127.0.0.1:8080/ (see golocal probe --help)")
+			case len(args) > 1:
+				return usageErrorf("probe takes one URL, got %d arguments %q; quote a URL that holds & or ? so the shell leaves it whole", len(args), args)
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, format, err := f.config(cmd, args[0])
 			if err != nil {

@@ -23,7 +23,9 @@ func TestProbeUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"probe"}, "accepts 1 arg"},
+		{[]string{"probe"}, "probe needs a URL"},
+		{[]string{"probe", "a", "b"}, "probe takes one URL"},
+		{[]string{"probe", "-n", "abc", "http://x/"}, "want an integer"},
 		{[]string{"probe", "http://x/", "--slo", "latency=1s"}, "unknown phase"},
 		{[]string{"probe", "http://x/", "--resolve", "x:80"}, "missing the address"},
 		{[]string{"probe", "http://x/", "--connect-to", "x"}, "--connect-to"},
@@ -406,7 +408,7 @@ func TestProbeScores(t *testing.T) {
 			var rep struct {
 				Lint *struct {
 					Score    int    `json:"score"`
-					Obs      int    `json:"observatoryScore"`
+					Obs      int    `json:"observatory_score"`
 					Grade    string `json:"grade"`
 					Findings []struct {
 						Rule     string `json:"rule"`

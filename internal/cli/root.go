@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -91,8 +92,8 @@ func newRootCmd(env *Env) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return usageErrorf("%v", err)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageErrorf("%s; see '%s --help'", cleanFlagError(err), cmd.CommandPath())
 	})
 	root.AddCommand(
 		newVersionCmd(env),
@@ -107,4 +108,24 @@ func newRootCmd(env *Env) *cobra.Command {
 	root.SetErr(env.Stderr)
 	root.InitDefaultCompletionCmd()
 	return root
+}
+
+// strconvDetail matches what pflag passes on from strconv, e.g.
+// `strconv.ParseInt: parsing "abc": invalid syntax`.
+var strconvDetail = regexp.MustCompile(`strconv\.Parse(\w+): parsing "(?:[^"\\]|\\.)*": (invalid syntax|value out of range)`)
+
+// cleanFlagError rewrites pflag's parse errors in words: "want an integer"
+// instead of a Go function name.
+func cleanFlagError(err error) string {
+	return strconvDetail.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		sub := strconvDetail.FindStringSubmatch(m)
+		what := map[string]string{"Int": "an integer", "Uint": "a non-negative integer", "Float": "a number", "Bool": "true or false", "Duration": "a duration such as 300ms or 2s"}[sub[1]]
+		if what == "" {
+			what = "a " + strings.ToLower(sub[1])
+		}
+		if sub[2] == "value out of range" {
+			return "out of range for " + what
+		}
+		return "want " + what
+	})
 }

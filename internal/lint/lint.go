@@ -69,7 +69,7 @@ type Report struct {
 	Grade string `json:"grade"`
 	// ObservatoryScore is the score before clamping: the Observatory lets
 	// bonuses lift it above 100.
-	ObservatoryScore int `json:"observatoryScore"`
+	ObservatoryScore int `json:"observatory_score"`
 	// Tests is the per-test breakdown of the score, in the Observatory's order.
 	Tests []ScoreTest `json:"tests"`
 	// Stricter says where golocal is stricter than the Observatory.

@@ -24,7 +24,7 @@ type ScoreTest struct {
 	Result     string `json:"result"`   // the Observatory's result id, e.g. "csp-not-implemented"
 	Modifier   int    `json:"modifier"` // points added (bonus) or removed (penalty)
 	Pass       bool   `json:"pass"`
-	NotChecked string `json:"notChecked,omitempty"` // why golocal could not evaluate it
+	NotChecked string `json:"not_checked,omitempty"` // why golocal could not evaluate it
 }
 
 // observatoryModifiers is the SCORE_TABLE of the Observatory.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/golocal/golocal/internal/lint"
 )
@@ -44,7 +45,7 @@ type junitMessage struct {
 func WriteJUnit(w io.Writer, rep *Report, failOn lint.Severity) error {
 	s := junitSuite{Name: "golocal probe " + rep.URL, Time: "0"}
 	if len(rep.Hops) > 0 {
-		s.Time = fmt.Sprintf("%.6f", float64(rep.Hops[len(rep.Hops)-1].Timings[PhaseTotal])/1000)
+		s.Time = fmt.Sprintf("%.6f", time.Duration(rep.Hops[len(rep.Hops)-1].Timings[PhaseTotal]).Seconds()) // JUnit counts seconds
 	}
 	req := junitCase{Name: "request", Classname: "probe"}
 	if rep.Error != nil {

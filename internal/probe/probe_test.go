@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -647,5 +648,28 @@ func TestTextNamesScorePenalties(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestJUnitTimeInSeconds: JUnit's time attribute counts seconds, and a
+// loopback exchange takes well under one.
+func TestJUnitTimeInSeconds(t *testing.T) {
+	srv := linttest.Serve(t, []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi"))
+	rep := Probe(context.Background(), mustURL(t, srv.URL()+"/"), Config{})
+	var out bytes.Buffer
+	if err := WriteJUnit(&out, rep, lint.Error); err != nil {
+		t.Fatal(err)
+	}
+	var suites struct {
+		Suites []struct {
+			Time float64 `xml:"time,attr"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(out.Bytes(), &suites); err != nil || len(suites.Suites) != 1 {
+		t.Fatalf("not XML: %v\n%s", err, out.String())
+	}
+	total := time.Duration(rep.Hops[len(rep.Hops)-1].Timings[PhaseTotal])
+	if got := suites.Suites[0].Time; total <= 0 || got >= 1 || math.Abs(got-total.Seconds()) > 1e-6 {
+		t.Errorf("suite time %v s, want the probe's total %v in seconds", got, total)
 	}
 }
