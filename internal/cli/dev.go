@@ -120,6 +120,10 @@ type devSettings struct {
 	root     string // module root: overlay excerpts are read from inside it
 	throttle devproxy.Throttle
 	noCache  bool
+	// fallback is set when addr is golocal's own default (no --addr,
+	// golocal.toml addr or PORT): then a taken 8080 moves on to the next
+	// free port, as Vite does, instead of stopping.
+	fallback bool
 }
 
 func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appArgs []string) (devSettings, error) {
@@ -191,6 +195,9 @@ func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appA
 	s.opts = o
 	s.root = root
 	s.noCache = f.noCache
+	if f.grace <= 0 {
+		return s, usageErrorf("--grace %v: want a positive duration such as 3s (how long a stopped app may drain before SIGKILL)", f.grace)
+	}
 	if s.throttle, err = devproxy.ParseThrottle(f.throttle); err != nil {
 		return s, withCode(ExitUsage, err)
 	}
@@ -202,6 +209,8 @@ func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appA
 		port := "8080"
 		if p := env.Getenv("PORT"); p != "" {
 			port = p
+		} else {
+			s.fallback = true
 		}
 		s.addr = "127.0.0.1:" + port
 	}
@@ -225,11 +234,36 @@ func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appA
 	return s, nil
 }
 
+// holderList names the processes holding a port, for one line of output.
+func holderList(inUse *listen.PortInUseError, addr string) string {
+	var holders []string
+	for _, h := range inUse.Holders {
+		if h.PID != 0 {
+			cmdline := h.Command
+			if r := []rune(cmdline); len(r) > 80 {
+				cmdline = string(r[:79]) + "…"
+			}
+			holders = append(holders, fmt.Sprintf("%s (pid %d)", cmdline, h.PID))
+		} else {
+			holders = append(holders, h.String())
+		}
+	}
+	if len(holders) == 0 {
+		_, port, _ := net.SplitHostPort(addr)
+		return "a process that cannot be seen from here (`golocal port " + port + "` as root names it)"
+	}
+	return strings.Join(holders, ", ")
+}
+
+// frontFallbackPorts is how many ports after its default (8080) golocal dev
+// tries when that one is taken: 8081-8099.
+const frontFallbackPorts = 19
+
 // listenFront opens the user-facing address with the listen package, which
 // explains bind errors. A taken port names its holder (pid and command,
 // from /proc) and the next free port on the same host.
-func listenFront(ctx context.Context, addr string) (net.Listener, error) {
-	res, err := listen.Listen(ctx, listen.Options{
+func listenFront(ctx context.Context, addr string, fallback bool) (net.Listener, []string, error) {
+	opts := listen.Options{
 		Addr: addr,
 		// golocal dev's own environment is not the app's: the address was
 		// already chosen (flag, golocal.toml, PORT), and sockets passed to
@@ -237,46 +271,46 @@ func listenFront(ctx context.Context, addr string) (net.Listener, error) {
 		IgnoreInherited: true,
 		Getenv:          func(string) string { return "" },
 		Unsetenv:        func(string) error { return nil },
-	})
+	}
+	if fallback {
+		if _, portStr, err := net.SplitHostPort(addr); err == nil {
+			if port, err := strconv.Atoi(portStr); err == nil && port > 0 && port+frontFallbackPorts <= 65535 {
+				opts.Fallback = fmt.Sprintf("%d-%d", port+1, port+frontFallbackPorts)
+			}
+		}
+	}
+	res, err := listen.Listen(ctx, opts)
 	if err == nil {
-		return res.Listener, nil
+		var notes []string
+		for _, a := range res.Attempts {
+			var inUse *listen.PortInUseError
+			if errors.As(a.Err, &inUse) {
+				notes = append(notes, fmt.Sprintf("%s is in use by %s; using %s (--addr chooses)", a.Addr, holderList(inUse, a.Addr), res.Addr))
+			} else {
+				notes = append(notes, fmt.Sprintf("%v; using %s (--addr chooses)", a.Err, res.Addr))
+			}
+		}
+		return res.Listener, notes, nil
 	}
 	var inUse *listen.PortInUseError
 	if errors.As(err, &inUse) {
 		host, portStr, _ := net.SplitHostPort(addr)
 		port, _ := strconv.Atoi(portStr)
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s is in use", addr)
-		var holders []string
-		for _, h := range inUse.Holders {
-			if h.PID != 0 {
-				cmdline := h.Command
-				if r := []rune(cmdline); len(r) > 80 {
-					cmdline = string(r[:79]) + "…"
-				}
-				holders = append(holders, fmt.Sprintf("%s (pid %d)", cmdline, h.PID))
-			} else {
-				holders = append(holders, h.String())
-			}
-		}
-		if len(holders) > 0 {
-			fmt.Fprintf(&b, " by %s", strings.Join(holders, ", "))
-		} else {
-			b.WriteString(" by a process that cannot be seen from here (`golocal port " + portStr + "` as root names it)")
-		}
+		fmt.Fprintf(&b, "%s is in use by %s", addr, holderList(inUse, addr))
 		if next := nextFreePort(host, port); next != "" {
 			fmt.Fprintf(&b, "; try --addr %s, or stop that process", next)
 		} else {
 			b.WriteString("; stop that process or choose another port with --addr")
 		}
-		return nil, errors.New(b.String())
+		return nil, nil, errors.New(b.String())
 	}
 	var priv *listen.PrivilegedPortError
 	if errors.As(err, &priv) {
 		host, _, _ := net.SplitHostPort(addr)
-		return nil, fmt.Errorf("port %d needs root or CAP_NET_BIND_SERVICE (ports below %d are privileged); try --addr %s", priv.Port, priv.UnprivilegedStart, net.JoinHostPort(host, strconv.Itoa(priv.Suggest)))
+		return nil, nil, fmt.Errorf("port %d needs root or CAP_NET_BIND_SERVICE (ports below %d are privileged); try --addr %s", priv.Port, priv.UnprivilegedStart, net.JoinHostPort(host, strconv.Itoa(priv.Suggest)))
 	}
-	return nil, fmt.Errorf("cannot open the dev front on %s: %w", addr, err)
+	return nil, nil, fmt.Errorf("cannot open the dev front on %s: %w", addr, err)
 }
 
 // nextFreePort returns host:port of the first port after port that can be
@@ -307,9 +341,12 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 
 	// The front's port is checked first: a taken port is reported before
 	// anything is built.
-	ln, err := listenFront(ctx, s.addr)
+	ln, notes, err := listenFront(ctx, s.addr, s.fallback)
 	if err != nil {
 		return withCode(ExitFailure, err)
+	}
+	for _, n := range notes {
+		out.note(n)
 	}
 	defer ln.Close()
 	front := devproxy.New(devproxy.Options{Root: s.root, Throttle: s.throttle, NoCache: s.noCache})
@@ -329,6 +366,12 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 	}
 	runner, err := devloop.New(s.opts)
 	if err != nil {
+		// Which program to run is the user's to say: a package argument
+		// that names none, or none given where several or none are found,
+		// is a usage error.
+		if errors.Is(err, devloop.ErrBadPackage) || errors.Is(err, devloop.ErrNoMainPackage) || errors.Is(err, devloop.ErrSeveralMainPackages) {
+			return withCode(ExitUsage, err)
+		}
 		return withCode(ExitFailure, err)
 	}
 
@@ -571,6 +614,17 @@ type jsonEvent struct {
 	Diagnostics []devloop.Diagnostic `json:"diagnostics,omitempty"`
 	Message     string               `json:"message,omitempty"`
 	Output      string               `json:"output,omitempty"`
+}
+
+// note prints one line of golocal's own (not an event of the dev loop).
+func (o *devOutput) note(msg string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.json {
+		_ = json.NewEncoder(o.w).Encode(map[string]string{"event": "note", "message": msg})
+		return
+	}
+	fmt.Fprintf(o.w, "%s %s\n", o.p.Yellow("note:"), msg)
 }
 
 func (o *devOutput) event(e devloop.Event) {

@@ -106,13 +106,14 @@ func TestDevBadInput(t *testing.T) {
 		wantCode int
 		want     []string
 	}{
-		{"no main package", map[string]string{"lib.go": "package lib\n"}, nil, nil, ExitFailure, []string{"no main package in", "golocal dev ./path/to/it"}},
-		{"several main packages", map[string]string{"cmd/a/main.go": app, "cmd/b/main.go": app}, nil, nil, ExitFailure, []string{"several main packages under ./cmd (./cmd/a, ./cmd/b)", "golocal dev ./cmd/a"}},
-		{"package does not exist", map[string]string{"main.go": app}, nil, []string{"./cmd/nope"}, ExitFailure, []string{"package ./cmd/nope: folder", "does not exist"}},
+		{"no main package", map[string]string{"lib.go": "package lib\n"}, nil, nil, ExitUsage, []string{"no main package in", "golocal dev ./path/to/it"}},
+		{"several main packages", map[string]string{"cmd/a/main.go": app, "cmd/b/main.go": app}, nil, nil, ExitUsage, []string{"several main packages under ./cmd (./cmd/a, ./cmd/b)", "golocal dev ./cmd/a"}},
+		{"package does not exist", map[string]string{"main.go": app}, nil, []string{"./cmd/nope"}, ExitUsage, []string{"package ./cmd/nope: folder", "does not exist"}},
 		{"two packages", map[string]string{"main.go": app}, nil, []string{"./a", "./b"}, ExitUsage, []string{"runs one package, got 2", "after --"}},
 		{"go not on PATH", map[string]string{"main.go": app}, map[string]string{"PATH": "/nonexistent", "GOROOT": ""}, nil, ExitFailure, []string{"the go command is not on PATH"}},
 		{"port taken", map[string]string{"main.go": app}, nil, []string{"--addr", heldAddr}, ExitFailure, []string{heldAddr + " is in use by ", "(pid " + strconv.Itoa(os.Getpid()) + ")", "try --addr 127.0.0.1:"}},
 		{"bad address", map[string]string{"main.go": app}, nil, []string{"--addr", "localhost:http2"}, ExitUsage, []string{`address "localhost:http2": port must be a number`}},
+		{"negative grace", map[string]string{"main.go": app}, nil, []string{"--grace", "-1s"}, ExitUsage, []string{"--grace -1s: want a positive duration"}},
 		{"bad env", map[string]string{"main.go": app}, nil, []string{"--env", "NOVALUE"}, ExitUsage, []string{`--env "NOVALUE": want KEY=VALUE`}},
 		{"bad golocal.toml", map[string]string{"main.go": app, "golocal.toml": "[watch]\nroot = [\"x\"]\n"}, nil, nil, ExitUsage, []string{"golocal.toml: line 2: unknown key watch.root"}},
 		{"output build flag", map[string]string{"main.go": app}, nil, []string{"--build-flag=-o=x"}, ExitUsage, []string{"chooses the output file itself"}},
@@ -120,8 +121,8 @@ func TestDevBadInput(t *testing.T) {
 		{"throttle preset unknown", map[string]string{"main.go": app}, nil, []string{"--throttle", "Slow 5G"}, ExitUsage, []string{`--throttle "Slow 5G": not a preset; use one of`, "fast-3g", "latency=400ms,down=500kbps,up=500kbps"}},
 		{"throttle key unknown", map[string]string{"main.go": app}, nil, []string{"--throttle", "latency=100ms,jitter=5ms"}, ExitUsage, []string{`unknown key "jitter"; the keys are latency, down and up`}},
 		{"throttle bad rate", map[string]string{"main.go": app}, nil, []string{"--throttle", "down=fast"}, ExitUsage, []string{`--throttle "down=fast": down:`}},
-		{"pattern instead of a package", map[string]string{"main.go": app}, nil, []string{"./..."}, ExitFailure, []string{"golocal dev runs one program; name one folder, not a pattern"}},
-		{"not a main package", map[string]string{"main.go": app, "lib/lib.go": "package lib\n"}, nil, []string{"./lib"}, ExitFailure, []string{`is "package lib", not a program`}},
+		{"pattern instead of a package", map[string]string{"main.go": app}, nil, []string{"./..."}, ExitUsage, []string{"golocal dev runs one program; name one folder, not a pattern"}},
+		{"not a main package", map[string]string{"main.go": app, "lib/lib.go": "package lib\n"}, nil, []string{"./lib"}, ExitUsage, []string{`is "package lib", not a program`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -850,4 +851,40 @@ func TestDevLargeTreeAndSymlinkLoop(t *testing.T) {
 	s.waitOutput("symbolic link loop", 10*time.Second)
 	saveFile(t, filepath.Join(dir, "main.go"), devApp("big2"))
 	s.waitBody("big2", 90*time.Second)
+}
+
+// TestListenFrontFallsBack: with golocal's default address (no --addr,
+// golocal.toml addr or PORT) a taken port moves on to the next free one and
+// says who holds it; an address the user chose is never swapped.
+func TestListenFrontFallsBack(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	addr := held.Addr().String()
+	port := held.Addr().(*net.TCPAddr).Port
+	if port+frontFallbackPorts > 65535 {
+		t.Skipf("port %d too close to the top for a fallback range", port)
+	}
+
+	ln, notes, err := listenFront(context.Background(), addr, true)
+	if err != nil {
+		t.Fatalf("fallback: %v", err)
+	}
+	defer ln.Close()
+	got := ln.Addr().(*net.TCPAddr).Port
+	if got <= port || got > port+frontFallbackPorts {
+		t.Errorf("got port %d, want one of %d-%d", got, port+1, port+frontFallbackPorts)
+	}
+	if len(notes) == 0 || !strings.Contains(notes[0], addr) || !strings.Contains(notes[0], "pid "+strconv.Itoa(os.Getpid())) || !strings.Contains(notes[0], "using 127.0.0.1:"+strconv.Itoa(got)) {
+		t.Errorf("notes %q do not say %s is held by pid %d and which port is used", notes, addr, os.Getpid())
+	}
+
+	if ln, _, err := listenFront(context.Background(), addr, false); err == nil {
+		ln.Close()
+		t.Fatal("an address the user chose was swapped for another")
+	} else if !strings.Contains(err.Error(), "is in use by") {
+		t.Errorf("error %q does not name the holder", err)
+	}
 }

@@ -14,6 +14,17 @@ import (
 // folder nor ./cmd/* holds a main package.
 var ErrNoMainPackage = errors.New("no main package")
 
+// ErrBadPackage is returned (wrapped) by FindMainPackage when the package
+// named on the command line is not a folder holding package main.
+var ErrBadPackage = errors.New("bad package argument")
+
+// packageArgError keeps the message of its error and matches both it and
+// ErrBadPackage with errors.Is.
+type packageArgError struct{ err error }
+
+func (e packageArgError) Error() string   { return e.err.Error() }
+func (e packageArgError) Unwrap() []error { return []error{ErrBadPackage, e.err} }
+
 // ErrSeveralMainPackages is returned (wrapped) by FindMainPackage when
 // ./cmd holds more than one main package and none was named.
 var ErrSeveralMainPackages = errors.New("several main packages")
@@ -44,7 +55,11 @@ func FindMainPackage(dir, arg string, tags []string) (string, error) {
 	ctx := build.Default
 	ctx.BuildTags = append(append([]string(nil), ctx.BuildTags...), tags...)
 	if arg != "" {
-		return checkNamedPackage(&ctx, dir, arg)
+		pkg, err := checkNamedPackage(&ctx, dir, arg)
+		if err != nil {
+			return "", packageArgError{err}
+		}
+		return pkg, nil
 	}
 	if isMain(&ctx, dir) {
 		return ".", nil
