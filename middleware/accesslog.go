@@ -24,7 +24,9 @@ const StatusClientClosedRequest = problem.StatusClientClosedRequest
 // wrote a status, 500 with panic=true when the handler panicked before
 // writing one (Recover, outside, then sends that 500).
 type AccessLog struct {
-	// Logger receives the records; nil means JSON on standard error.
+	// Logger receives the records; nil means JSON on standard error
+	// through [JSONHandler], the fastest choice: with it the access log
+	// hands its attributes over without building a slog.Record.
 	Logger *slog.Logger
 	// Level of the records; the zero value is slog.LevelInfo.
 	Level slog.Level
@@ -48,6 +50,10 @@ func (a AccessLog) Handler(next http.Handler) http.Handler {
 	// (runtime.Callers), which an access log never needs and which costs a
 	// stack walk per request.
 	handler := logger.Handler()
+	// With golocal's own JSON handler (the default) the record goes to it
+	// field by field, without a slog.Record (which would allocate for more
+	// than five attributes); the output is the same.
+	fast, _ := handler.(*JSONHandler)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		st, w, r := begin(w, r)
@@ -71,28 +77,35 @@ func (a AccessLog) Handler(next http.Handler) http.Handler {
 			default:
 				status = http.StatusOK // net/http sends 200 for a handler that wrote nothing
 			}
-			end := time.Now()
-			traceID := st.TraceIDString()
-			rec := slog.NewRecord(end, level, msg, 0)
-			rec.AddAttrs(
-				slog.String("method", r.Method),
-				slog.String("route", RoutePattern(r)),
-				slog.String("path", r.URL.Path),
-				slog.Int("status", status),
-				slog.Int64("bytes", ww.bytes),
-				slog.Duration("duration", end.Sub(start)),
-				slog.String("trace_id", traceID),
-				slog.String("remote", r.RemoteAddr),
-			)
+			// The end time from the monotonic clock alone: time.Since reads
+			// one clock where time.Now reads two (half the cost), and the
+			// record's wall time is then start's plus the elapsed time.
+			elapsed := time.Since(start)
+			end := start.Add(elapsed)
+			rec := accessRecord{
+				method:   r.Method,
+				route:    RoutePattern(r),
+				path:     r.URL.Path,
+				status:   status,
+				bytes:    ww.bytes,
+				duration: elapsed,
+				traceID:  st.TraceIDString(),
+				remote:   r.RemoteAddr,
+				panicked: panicked,
+			}
 			// request_id only when the client chose its own; otherwise it
 			// equals trace_id and would only lengthen every line.
-			if st.requestID != traceID && st.requestID != "" {
-				rec.AddAttrs(slog.String("request_id", st.requestID))
+			if st.requestID != rec.traceID {
+				rec.requestID = st.requestID
 			}
-			if panicked {
-				rec.AddAttrs(slog.Bool("panic", true))
+			if fast != nil {
+				_ = fast.handleAccess(end, level, msg, &rec)
+				return
 			}
-			_ = handler.Handle(ctx, rec)
+			var buf [10]slog.Attr
+			record := slog.NewRecord(end, level, msg, 0)
+			record.AddAttrs(rec.attrs(&buf)...)
+			_ = handler.Handle(ctx, record)
 		}()
 		next.ServeHTTP(w, r)
 		finished = true

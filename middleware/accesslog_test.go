@@ -1,10 +1,14 @@
 package middleware
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +153,71 @@ func TestAccessLogOptions(t *testing.T) {
 	}
 	if !strings.Contains(rec.Body.String(), "not found") {
 		t.Errorf("body %q", rec.Body.String())
+	}
+}
+
+// TestAccessLogJSONHandlerMatchesSlog runs the same requests through an
+// access log writing with JSONHandler (its fast path, no slog.Record) and
+// one writing with slog.JSONHandler: the lines must be the same bytes apart
+// from the time and duration values.
+func TestAccessLogJSONHandlerMatchesSlog(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "order") })
+	mux.HandleFunc("GET /boom", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
+	requests := []struct {
+		target string
+		header http.Header
+	}{
+		{"/orders/42", nil},
+		{"/nope", nil},
+		{"/boom", nil},
+		{"/orders/%22%5C%0A%C3%A9%FF", http.Header{"X-Request-Id": {"client-chosen-id"}}},
+		{"/orders/1", http.Header{"X-Request-Id": {"bad id with spaces"}}},
+	}
+	clock := regexp.MustCompile(`"time":"[^"]*","|"duration":-?[0-9]+,`)
+	run := func(logger *slog.Logger) {
+		for _, rq := range requests {
+			// Recover only around the access log, so the panic record
+			// (not an access record) goes nowhere.
+			h := Recover{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}.Handler(TraceID{}.Handler(
+				AccessLog{Logger: logger}.Handler(CaptureRoute(mux))))
+			r := httptest.NewRequest("GET", rq.target, nil)
+			r.Header.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+			for k, v := range rq.header {
+				r.Header[k] = v
+			}
+			h.ServeHTTP(httptest.NewRecorder(), r)
+		}
+	}
+	var slogOut, ourOut bytes.Buffer
+	run(slog.New(slog.NewJSONHandler(&slogOut, nil)))
+	run(slog.New(NewJSONHandler(&ourOut, nil)))
+	want := clock.ReplaceAllString(slogOut.String(), "")
+	got := clock.ReplaceAllString(ourOut.String(), "")
+	if strings.Count(got, "\n") != len(requests) {
+		t.Fatalf("%d lines for %d requests:\n%s", strings.Count(got, "\n"), len(requests), ourOut.String())
+	}
+	if got != want {
+		t.Errorf("JSONHandler access lines differ from slog.JSONHandler's\nslog:\n%s\nours:\n%s", want, got)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(ourOut.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("invalid line %q: %v", line, err)
+		}
+		if _, ok := m["time"].(string); !ok {
+			t.Errorf("no time in %q", line)
+		}
+		if _, ok := m["duration"].(float64); !ok {
+			t.Errorf("no duration in %q", line)
+		}
+	}
+}
+
+// TestDefaultLoggerIsJSONHandler: a nil Logger gets golocal's JSONHandler
+// (on standard error), the fast path of the access log.
+func TestDefaultLoggerIsJSONHandler(t *testing.T) {
+	if _, ok := defaultLogger().Handler().(*JSONHandler); !ok {
+		t.Fatalf("default handler is %T, want *JSONHandler", defaultLogger().Handler())
 	}
 }

@@ -12,7 +12,7 @@ import (
 // to find where the stack's time goes (bench/stack compares the whole stack
 // with other frameworks).
 func BenchmarkLayers(b *testing.B) {
-	discard := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	discard := slog.New(NewJSONHandler(io.Discard, nil))
 	secure, _ := NewSecure(SecureOptions{})
 	cors, _ := NewCORS(CORSOptions{AllowedOrigins: []string{"https://app.example.com"}})
 	stack, _ := Stack(StackOptions{Logger: discard, CORS: &CORSOptions{AllowedOrigins: []string{"https://app.example.com"}}})

@@ -137,3 +137,94 @@ func TestCORSPublicAPI(t *testing.T) {
 		t.Errorf("headers %v", rec.Header())
 	}
 }
+
+// TestCORSFastPath checks that requests taking the no-Origin fast path get
+// the same response headers and status as through rs/cors alone, that
+// preflights and Origin requests still go through rs/cors, and that the
+// shared Vary value is never written into.
+func TestCORSFastPath(t *testing.T) {
+	c, err := NewCORS(CORSOptions{AllowedOrigins: []string{"https://app.example.com"}, ExposedHeaders: []string{"X-Request-Id"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		method   string
+		header   http.Header
+		preVary  []string // Vary set by an outer layer before CORS
+		wantVary []string
+		wantACAO string
+		wantNext bool
+	}{
+		{name: "GET without Origin", method: "GET", wantVary: []string{"Origin"}, wantNext: true},
+		{name: "HEAD without Origin", method: "HEAD", wantVary: []string{"Origin"}, wantNext: true},
+		{name: "POST without Origin, Vary already set", method: "POST", preVary: []string{"Accept"}, wantVary: []string{"Accept", "Origin"}, wantNext: true},
+		{name: "GET with allowed Origin", method: "GET", header: http.Header{"Origin": {"https://app.example.com"}},
+			wantVary: []string{"Origin"}, wantACAO: "https://app.example.com", wantNext: true},
+		{name: "GET with other Origin", method: "GET", header: http.Header{"Origin": {"https://evil.example"}},
+			wantVary: []string{"Origin"}, wantNext: true},
+		{name: "OPTIONS without Origin (not a preflight)", method: "OPTIONS", wantVary: []string{"Origin"}, wantNext: true},
+		{name: "preflight", method: "OPTIONS", header: http.Header{"Origin": {"https://app.example.com"}, "Access-Control-Request-Method": {"GET"}},
+			wantVary: []string{"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"}, wantACAO: "https://app.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := func(h func(http.Handler) http.Handler) (*httptest.ResponseRecorder, bool) {
+				reached := false
+				next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true })
+				r := httptest.NewRequest(tt.method, "/x", nil)
+				for k, v := range tt.header {
+					r.Header[k] = v
+				}
+				rec := httptest.NewRecorder()
+				if tt.preVary != nil {
+					rec.Header()["Vary"] = append([]string(nil), tt.preVary...)
+				}
+				h(next).ServeHTTP(rec, r)
+				return rec, reached
+			}
+			got, reached := run(c.Handler)
+			want, wantReached := run(c.c.Handler) // rs/cors alone
+			if reached != tt.wantNext || wantReached != tt.wantNext {
+				t.Errorf("next reached: ours %v, rs/cors %v, want %v", reached, wantReached, tt.wantNext)
+			}
+			if got.Code != want.Code {
+				t.Errorf("status %d, rs/cors %d", got.Code, want.Code)
+			}
+			if !equalHeaders(got.Header(), want.Header()) {
+				t.Errorf("headers %v, rs/cors %v", got.Header(), want.Header())
+			}
+			if v := got.Header()["Vary"]; strings.Join(v, "|") != strings.Join(tt.wantVary, "|") {
+				t.Errorf("Vary %q, want %q", v, tt.wantVary)
+			}
+			if v := got.Header().Get("Access-Control-Allow-Origin"); v != tt.wantACAO {
+				t.Errorf("Access-Control-Allow-Origin %q, want %q", v, tt.wantACAO)
+			}
+		})
+	}
+	// A handler adding to Vary after the fast path must not change the
+	// value shared by all responses.
+	h := c.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Header().Add("Vary", "Accept") }))
+	for range 2 {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		if v := rec.Header()["Vary"]; strings.Join(v, "|") != "Origin|Accept" {
+			t.Fatalf("Vary %q, want Origin|Accept", v)
+		}
+	}
+	if strings.Join(c.varyOrigin, "|") != "Origin" {
+		t.Fatalf("shared Vary value changed to %q", c.varyOrigin)
+	}
+}
+
+func equalHeaders(a, b http.Header) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if strings.Join(v, "\x00") != strings.Join(b[k], "\x00") {
+			return false
+		}
+	}
+	return true
+}

@@ -1,6 +1,7 @@
 package middleware_test
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/golocal/golocal/middleware"
 	"github.com/golocal/golocal/trace"
@@ -234,4 +236,26 @@ func ExampleAccessLog() {
 	// Output:
 	// {"level":"INFO","msg":"request","method":"POST","route":"POST /orders","path":"/orders","status":201,"bytes":10,"trace_id":"","remote":"192.0.2.1:1234"}
 	// {"level":"INFO","msg":"request","method":"GET","route":"","path":"/nowhere","status":404,"bytes":19,"trace_id":"","remote":"192.0.2.1:1234"}
+}
+
+// NewJSONHandler writes the same JSON lines as slog.NewJSONHandler, faster;
+// AccessLog, Recover and Stack use it when given no logger. Here the time is
+// dropped so the output is fixed.
+func ExampleNewJSONHandler() {
+	h := middleware.NewJSONHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	})
+	logger := slog.New(h).With("service", "orders")
+	logger.Info("started", "port", 8080, "tls", false)
+	logger.WithGroup("db").Warn("slow query", "took", 1500*time.Millisecond, "sql", "SELECT \"id\"\n")
+	logger.Error("failed", "err", errors.New("connection refused"))
+	// Output:
+	// {"level":"INFO","msg":"started","service":"orders","port":8080,"tls":false}
+	// {"level":"WARN","msg":"slow query","service":"orders","db":{"took":1500000000,"sql":"SELECT \"id\"\n"}}
+	// {"level":"ERROR","msg":"failed","service":"orders","err":"connection refused"}
 }

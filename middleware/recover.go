@@ -28,7 +28,7 @@ import (
 //     resets the stream (HTTP/2), and the client sees a failed response.
 type Recover struct {
 	// Logger receives one error record per panic; nil means JSON on
-	// standard error.
+	// standard error through [JSONHandler].
 	Logger *slog.Logger
 }
 

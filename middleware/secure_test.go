@@ -2,6 +2,9 @@ package middleware
 
 import (
 	"crypto/tls"
+	"encoding/base64"
+	"encoding/binary"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -242,5 +245,22 @@ func TestNewSecureErrors(t *testing.T) {
 				t.Errorf("NewSecure error %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestEncodeNonce compares the written-out encoder with encoding/base64.
+func TestEncodeNonce(t *testing.T) {
+	words := [][2]uint64{{0, 0}, {^uint64(0), ^uint64(0)}, {1, 1 << 63}, {0xfbffbffbffbffbff, 0xbffbffbffbffbffe}}
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for range 10000 {
+		words = append(words, [2]uint64{rnd.Uint64(), rnd.Uint64()})
+	}
+	for _, w := range words {
+		var enc [nonceLen]byte
+		encodeNonce(&enc, w[0], w[1])
+		raw := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, w[0]), w[1])
+		if want := base64.RawURLEncoding.EncodeToString(raw); string(enc[:]) != want {
+			t.Fatalf("encodeNonce(%x) = %s, want %s", raw, enc, want)
+		}
 	}
 }

@@ -10,7 +10,9 @@ import (
 // stack (no CORS, no metrics) logging JSON to standard error.
 type StackOptions struct {
 	// Logger receives panics and access-log records; nil means JSON on
-	// standard error.
+	// standard error through [JSONHandler]. A logger on a JSONHandler
+	// (middleware.NewJSONHandler) keeps the access log's allocation-free
+	// fast path; any other slog.Handler works too, at its own cost.
 	Logger *slog.Logger
 	// TraceID configures trace and request ids.
 	TraceID TraceID

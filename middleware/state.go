@@ -75,6 +75,12 @@ func (st *requestState) Value(key any) any {
 
 // stateFrom returns the request's state, or nil outside golocal middleware.
 func stateFrom(ctx context.Context) *requestState {
+	// Inside the stack the request's context is the state itself: a type
+	// assertion, where the Value lookup below walks the context chain
+	// (every layer calls this, so it counts).
+	if st, ok := ctx.(*requestState); ok {
+		return st
+	}
 	st, _ := trace.CarrierFromContext(ctx).(*requestState)
 	return st
 }
