@@ -25,7 +25,10 @@ type Err struct {
 	// Type optionally identifies the problem type with a URI (RFC 9457
 	// §3.1.1); empty means about:blank.
 	Type string
-	// Title optionally overrides the title; empty uses the status text.
+	// Title is the problem type's short summary. Empty with an empty Type
+	// (about:blank) gives the status text, as RFC 9457 §4.2.1 asks; a
+	// custom Type should carry its own Title, since a status text may not
+	// summarise it (empty leaves the member out).
 	Title string
 	// Fields lists per-field validation errors, sent as the "errors" member.
 	Fields []FieldError

@@ -220,7 +220,7 @@ func (r *runner) ready(addr net.Addr, adminLn net.Listener) {
 func (r *runner) stop(reason string, srv *http.Server, ln *trackedListener, adminSrv *http.Server, signals *signalCounter, mainErr <-chan error) error {
 	o := r.o
 	began := time.Now()
-	attrs := []any{"reason", reason, "lame_duck", o.LameDuck, "grace", graceString(o.grace)}
+	attrs := []any{"reason", reason, "lame_duck", o.LameDuck.String(), "grace", graceString(o.grace)}
 	if !o.IgnoreSignals {
 		attrs = append(attrs, "force", "send SIGINT/SIGTERM again (Ctrl-C) to close connections now")
 	}
@@ -318,7 +318,7 @@ func (r *runner) stop(reason string, srv *http.Server, ln *trackedListener, admi
 
 	r.closeAdmin(adminSrv)
 	if result == nil {
-		r.log.Info("serve: stopped", "took", time.Since(began).Round(time.Millisecond))
+		r.log.Info("serve: stopped", "took", time.Since(began).Round(time.Millisecond).String())
 	}
 	return result
 }

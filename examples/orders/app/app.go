@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,6 +36,10 @@ import (
 func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	getenv := lookup(environ)
 	cfg, err := Load(args, environ)
+	if errors.Is(err, flag.ErrHelp) { // -h: the usage is the output asked for
+		_, werr := fmt.Fprintln(stdout, strings.TrimPrefix(err.Error(), flag.ErrHelp.Error()+": "))
+		return werr
+	}
 	if err != nil {
 		return err
 	}

@@ -184,3 +184,20 @@ func TestLoadErrors(t *testing.T) {
 		t.Fatalf("DATABASE_URL not honoured: %v %+v", err, cfg)
 	}
 }
+
+// TestHelpIsOutputNotFailure: -h prints every setting with its default to
+// stdout and succeeds, as a command's help should.
+func TestHelpIsOutputNotFailure(t *testing.T) {
+	var out, errOut strings.Builder
+	if err := Run(context.Background(), []string{"-h"}, nil, &out, &errOut); err != nil {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, want := range []string{"usage: orders", "--session-keys", "--grace\thow long a stop waits for in-flight requests (default 10s)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help lacks %q:\n%s", want, out.String())
+		}
+	}
+	if errOut.Len() > 0 {
+		t.Errorf("stderr: %s", errOut.String())
+	}
+}

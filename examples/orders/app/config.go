@@ -93,7 +93,7 @@ func Load(args, environ []string) (*Config, error) {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil, fmt.Errorf("usage: orders [--flags]; every flag is also ORDERS_<NAME> in the environment:\n%s", flagHelp(fs))
+			return nil, fmt.Errorf("%w: usage: orders [--flags]; every flag is also ORDERS_<NAME> in the environment (defaults are the prod profile's; ORDERS_PROFILE=dev changes some):\n%s", flag.ErrHelp, flagHelp(fs))
 		}
 		return nil, fmt.Errorf("%w (run with -h to list the flags)", err)
 	}
@@ -111,6 +111,12 @@ func Load(args, environ []string) (*Config, error) {
 
 func flagHelp(fs *flag.FlagSet) string {
 	var b strings.Builder
-	fs.VisitAll(func(f *flag.Flag) { fmt.Fprintf(&b, "  --%s\t%s\n", f.Name, f.Usage) })
+	fs.VisitAll(func(f *flag.Flag) {
+		fmt.Fprintf(&b, "  --%s\t%s", f.Name, f.Usage)
+		if f.DefValue != "" && f.DefValue != "[redacted]" {
+			fmt.Fprintf(&b, " (default %s)", f.DefValue)
+		}
+		b.WriteString("\n")
+	})
 	return b.String()
 }

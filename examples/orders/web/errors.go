@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/golocal/golocal/examples/orders/order"
@@ -19,6 +20,27 @@ const (
 	typeIdempotency = "/problems/idempotency-key-reuse"
 	typeUnavailable = "/problems/database-unavailable"
 )
+
+// problemDocs documents each problem type at its own URL, so a client (or a
+// person) following a "type" member finds what it means.
+var problemDocs = map[string]string{
+	typeValidation:  "Invalid order (400)\n\nThe order failed validation. The \"errors\" member lists each bad field with a message; fix those fields and send the request again.\n",
+	typeTransition:  "Status change not allowed (409)\n\nOrders move created → paid → shipped → delivered, or to cancelled from created or paid. The \"current_status\" and \"allowed\" members say where the order is and where it may go.\n",
+	typeIdempotency: "Idempotency-Key reused for a different order (409)\n\nThe Idempotency-Key header was already used with a different request body. Repeat the original request exactly to get the original order, or send a new key for a new order.\n",
+	typeUnavailable: "Database unavailable (503)\n\nThe service cannot reach its database. Nothing was changed. Retry after the number of seconds in Retry-After.\n",
+}
+
+// problemDoc serves the documentation of one problem type.
+func problemDoc(w http.ResponseWriter, r *http.Request) {
+	doc, ok := problemDocs["/problems/"+r.PathValue("name")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	_, _ = io.WriteString(w, doc)
+}
 
 // retryAfter is what a 503 asks clients to wait before retrying.
 const retryAfter = "5"
@@ -42,20 +64,20 @@ func classify(err error) error {
 			fields[i] = problem.FieldError{Field: f.Field, Message: f.Message}
 		}
 		e := problem.InvalidFields(fields...)
-		e.Type = typeValidation
+		e.Type, e.Title = typeValidation, "Invalid order"
 		e.Message = fmt.Sprintf("the order has %d invalid field(s); see errors", len(fields))
 		return e
 	case errors.Is(err, order.ErrNotFound):
 		return problem.Errorf(problem.NotFound, "no order with this id")
 	case errors.Is(err, order.ErrIdempotencyMismatch):
 		e := problem.Errorf(problem.Conflict, "this Idempotency-Key was already used for a different order; send a new key for a new order, or repeat the original request exactly")
-		e.Type = typeIdempotency
+		e.Type, e.Title = typeIdempotency, "Idempotency-Key reused for a different order"
 		return e
 	case errors.Is(err, order.ErrBadCursor):
 		return problem.InvalidFields(problem.FieldError{Field: "cursor", Message: "is not a cursor from this service; use the Link rel=next URL of the previous page"})
 	case errors.As(err, &terr):
 		e := problem.Errorf(problem.Conflict, "%s", terr.Error())
-		e.Type = typeTransition
+		e.Type, e.Title = typeTransition, "Status change not allowed"
 		allowed := terr.From.Next()
 		if allowed == nil {
 			allowed = []order.Status{}
@@ -63,7 +85,7 @@ func classify(err error) error {
 		return e.With("current_status", terr.From).With("allowed", allowed)
 	case errors.Is(err, order.ErrUnavailable):
 		e := problem.Wrap(err, problem.Unavailable, "the database is unavailable; nothing was changed, retry in a few seconds")
-		e.Type = typeUnavailable
+		e.Type, e.Title = typeUnavailable, "Database unavailable"
 		return e
 	}
 	return err // context errors (problem maps them: client gone, timeout) and bugs (500)

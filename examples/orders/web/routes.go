@@ -16,6 +16,7 @@ import "net/http"
 //	     /api/orders...                                  version from Accept
 //	GET  /                                              the list page
 //	GET  /static/                                       CSS and JavaScript
+//	GET  /problems/{name}                               what each problem type means
 //
 // Every route is wrapped on its own (with the cross-origin protection and,
 // for the pages, the session), so the mux gets the request the middleware
@@ -36,7 +37,8 @@ func (s *server) routes() http.Handler {
 		handle("GET "+prefix+"/orders/{id}", s.get, page)
 		handle("POST "+prefix+"/orders/{id}/transitions", s.transition, page)
 	}
-	// Unknown API versions and paths get a problem, not the mux's text 404.
+	// Unknown API versions (406, listing the supported ones) and unknown API
+	// paths (404) get a problem, not the mux's text 404.
 	mux.Handle("/api/", s.versions.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, notFound("no such API endpoint; the orders API lives under /api/v1/orders and /api/v2/orders"))
 	})))
@@ -44,5 +46,6 @@ func (s *server) routes() http.Handler {
 	// URL `golocal dev` prints shows the service at once.
 	handle("GET /{$}", s.list, true)
 	mux.Handle("GET /static/", s.assets)
+	mux.HandleFunc("GET /problems/{name}", problemDoc)
 	return mux
 }

@@ -208,3 +208,24 @@ func TestForms(t *testing.T) {
 		}
 	}
 }
+
+// TestProblemTypesAreDocumented follows the "type" member of each problem
+// this service sends: every one resolves to a page saying what it means.
+func TestProblemTypesAreDocumented(t *testing.T) {
+	for typ, doc := range problemDocs {
+		rec := httptest.NewRecorder()
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /problems/{name}", problemDoc)
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", typ, nil))
+		if rec.Code != 200 || rec.Body.String() != doc || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain") {
+			t.Errorf("GET %s: %d %q %q", typ, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+		}
+	}
+	rec := httptest.NewRecorder()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /problems/{name}", problemDoc)
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/problems/nope", nil))
+	if rec.Code != 404 {
+		t.Errorf("unknown problem type: %d", rec.Code)
+	}
+}
