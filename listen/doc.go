@@ -8,7 +8,7 @@
 //		log.Fatal(err) // e.g. "127.0.0.1:8080 (PORT) is already in use by pid 4242 (python3 -m http.server) …"
 //	}
 //	log.Printf("listening on http://%s (from %s)", res.Addr, res.Source)
-//	http.Serve(res.Listener, handler)
+//	err = serve.Run(ctx, res.Listener, handler, serve.Options{}) // timeouts, graceful stop
 //
 // The address comes from, in order: a socket passed by the parent (systemd
 // socket activation, LISTEN_FDS — this is how "golocal dev" restarts an app

@@ -10,7 +10,9 @@
 // [IDFromContext] or [FromContext]. The middleware package's TraceID does
 // all of this for you; use this package directly only for outgoing calls:
 //
-//	req.Header.Set("traceparent", trace.FromContext(ctx).Traceparent())
+//	if tp := trace.FromContext(ctx).Traceparent(); tp != "" {
+//		req.Header.Set("traceparent", tp) // "" outside a traced request
+//	}
 //
 // Parsing is strict where the specification says MUST (lowercase hex, exact
 // length for version 00, no all-zero ids, no version ff) and lenient where
