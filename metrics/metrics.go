@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"runtime"
@@ -18,12 +19,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/golocal/golocal/internal/route"
 )
 
 // Unmatched is the route label of requests no mux pattern matched (404s,
 // 405s, redirects to a trailing slash). Using one value for all of them
 // keeps the number of series bounded whatever paths clients send.
-const Unmatched = "unmatched"
+//
+// The middleware package's access log uses the same value.
+const Unmatched = route.Unmatched
 
 // OtherMethod is the method label of requests whose method is not one of
 // RFC 9110's (§9) plus PATCH (RFC 5789); method names are client-chosen,
@@ -61,21 +66,32 @@ type Metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	inFlight prometheus.Gauge
 
-	// routeWrapped is set once Route has been called: from then on
-	// Middleware gives each request a context value for Route to fill.
-	routeWrapped atomic.Bool
+	// inFlight backs the in-flight gauge (a GaugeFunc reading it): an
+	// atomic add per request where a prometheus.Gauge takes a
+	// compare-and-swap loop on a float.
+	inFlight atomic.Int64
 
-	mu     sync.RWMutex
-	series map[seriesKey]*series
+	// epoch anchors durations: time.Since(epoch) reads only the monotonic
+	// clock, where time.Now reads the wall clock too.
+	epoch time.Time
+
+	// routes maps a route label to its series, copied on write: reads (every
+	// request) take no lock and hash one string; writes (the first request
+	// of each route) are rare, since routes are bounded.
+	routes  atomic.Pointer[map[string]*routeSeries]
+	routeMu sync.Mutex
 }
 
-type seriesKey struct{ method, route, class string }
+// routeSeries holds the curried metrics of one route for each method and
+// status class, filled on first use.
+type routeSeries struct {
+	route  string
+	series [len(methods) + 1][len(classes) + 1]atomic.Pointer[series]
+}
 
 // series holds the curried metrics of one label combination, so the hot
-// path is one map lookup under a read lock instead of hashing label
-// values on every request.
+// path is a lookup instead of hashing label values on every request.
 type series struct {
 	requests prometheus.Counter
 	duration prometheus.Observer
@@ -110,12 +126,13 @@ func New(opts Options) (*Metrics, error) {
 			Help:    "Time from the request reaching the handler to the handler returning, by method, route pattern and status class.",
 			Buckets: buckets,
 		}, labels),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: ns, Subsystem: "http", Name: "requests_in_flight",
-			Help: "HTTP requests being handled right now.",
-		}),
-		series: map[seriesKey]*series{},
+		epoch: time.Now(),
 	}
+	m.routes.Store(&map[string]*routeSeries{})
+	inFlight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: ns, Subsystem: "http", Name: "requests_in_flight",
+		Help: "HTTP requests being handled right now.",
+	}, func() float64 { return float64(m.inFlight.Load()) })
 	version, revision := buildVersion(opts.Version, opts.Revision)
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: ns, Name: "build_info",
@@ -123,7 +140,7 @@ func New(opts Options) (*Metrics, error) {
 		ConstLabels: prometheus.Labels{"version": version, "revision": revision, "goversion": runtime.Version()},
 	})
 	buildInfo.Set(1)
-	cs := []prometheus.Collector{m.requests, m.duration, m.inFlight, buildInfo}
+	cs := []prometheus.Collector{m.requests, m.duration, inFlight, buildInfo}
 	if !opts.NoRuntimeCollectors {
 		cs = append(cs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
@@ -150,166 +167,201 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // Middleware records every request passing through it: count, duration
-// and in-flight, labelled by method, route pattern and status class.
+// and in-flight, labelled by method, route and status class.
 //
-// The route is the [http.ServeMux] pattern that matched, which the mux
-// writes into r.Pattern of the *http.Request it is handed. When Middleware
-// wraps the mux directly it is that same request and nothing more is
-// needed. When a layer between them copies the request (r.WithContext in
-// session, CSRF, authentication or tracing middleware), the mux sets the
-// pattern on the copy and Middleware would see every request as
-// "unmatched": then wrap the mux itself with [Metrics.Route] as the
-// innermost layer, and the pattern reaches Middleware whatever sits in
+// The route label is the [http.ServeMux] pattern that matched, without its
+// method ("GET /items/{id}" gives "/items/{id}"), or "unmatched" when none
+// did — the same value, read from the same place, as the route of the
+// middleware package's access log. The status label is the class ("2xx" …
+// "5xx"); the method label is the method or "other". All three are
+// bounded, so arbitrary client input cannot create new series.
+//
+// Inside middleware.Stack (StackOptions.Metrics) it reads the route and
+// the final status from the stack's per-request state, so the metrics and
+// the access log agree on both (a client that went away is a 499, a panic
+// a 500) and Middleware adds no writer wrapper and no allocation.
+//
+// Where the pattern comes from: ServeMux writes it into r.Pattern of the
+// *http.Request it is handed. Directly around the mux, that is
+// Middleware's own request and nothing more is needed. When a layer in
+// between copies the request (r.WithContext in session, CSRF or
+// authentication middleware), wrap the mux itself, innermost, with
+// [Metrics.Route] or middleware.CaptureRoute (they are the same): the
+// pattern then reaches Middleware, and the access log, whatever sits in
 // between:
 //
 //	h := m.Middleware(sessions(csrf(m.Route(mux))))
-//
-// The route label is the pattern without its method ("GET /items/{id}"
-// gives "/items/{id}"), or "unmatched"; the status label is the class
-// ("2xx" … "5xx"); the method label is the method or "other". All three
-// are bounded, so arbitrary client input cannot create new series.
+//	h := stack(sessions(csrf(middleware.CaptureRoute(mux)))) // with middleware.Stack
 func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		m.inFlight.Inc()
-		sw := &statusWriter{ResponseWriter: w, metrics: m}
-		if m.routeWrapped.Load() {
-			// A Route wrapper exists somewhere inside: give it a place
-			// to leave the pattern that survives request copies. Only
-			// then, so that Middleware directly around a mux costs no
-			// request copy.
-			r = r.WithContext(context.WithValue(r.Context(), routeKey{m}, sw))
+		if ex, ok := route.FromContext(r.Context()).(route.Exchange); ok {
+			m.serveShared(ex, next, w, r)
+			return
 		}
-		defer func() {
-			m.inFlight.Dec()
-			status := sw.status
-			if status == 0 {
-				// Nothing written: net/http sends 200. A panic that
-				// escapes is recorded as a 500, then re-raised.
-				status = http.StatusOK
-				if p := recover(); p != nil {
-					m.observe(r, sw, http.StatusInternalServerError, start)
-					panic(p)
-				}
-			}
-			m.observe(r, sw, status, start)
-		}()
-		next.ServeHTTP(sw, r)
+		m.serveOwn(next, w, r)
 	})
 }
+
+// serveShared serves a request inside middleware.Stack: the route and the
+// status come from the stack's state.
+func (m *Metrics) serveShared(ex route.Exchange, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	start := time.Since(m.epoch)
+	m.inFlight.Add(1)
+	finished := false
+	defer func() {
+		m.inFlight.Add(-1)
+		// A panic (finished still false) is counted as a 500, as the
+		// access log records it; the panic goes on to Recover.
+		m.observe(r, ex.RouteSlot(), ex.ResponseStatus(!finished), start)
+	}()
+	next.ServeHTTP(w, r)
+	finished = true
+}
+
+// serveOwn serves a request outside middleware.Stack, with a writer of its
+// own that records the status and holds the route slot.
+func (m *Metrics) serveOwn(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	start := time.Since(m.epoch)
+	m.inFlight.Add(1)
+	sw := &statusWriter{ResponseWriter: w}
+	sw.slot = &sw.own
+	if outer := route.Find(w, r); outer != nil {
+		// Another Middleware outside (of another Metrics) already holds a
+		// slot: share it, so that one Route inside fills both.
+		sw.slot = outer
+	}
+	finished := false
+	defer func() {
+		m.inFlight.Add(-1)
+		status := sw.status
+		if status == 0 {
+			switch {
+			case !finished:
+				status = http.StatusInternalServerError // then re-raised, untouched
+			case errors.Is(r.Context().Err(), context.Canceled):
+				status = statusClientClosedRequest
+			default:
+				status = http.StatusOK // what net/http sends when nothing was written
+			}
+		}
+		m.observe(r, sw.slot, status, start)
+	}()
+	next.ServeHTTP(sw, r)
+	finished = true
+}
+
+// statusClientClosedRequest is nginx's 499, which the access log records
+// for a client that went away before a status was written.
+const statusClientClosedRequest = 499
 
 // Route wraps the mux (or any handler that sets r.Pattern, such as a
 // handler from [http.ServeMux.Handler]) so that an enclosing
-// [Metrics.Middleware] of the same Metrics learns the matched pattern even
-// when layers in between hand the mux a copy of the request. Put it
-// directly around the mux, innermost:
+// [Metrics.Middleware] — of this Metrics or any other — and the
+// middleware package's access log learn the matched pattern even when
+// layers in between hand the mux a copy of the request. Put it directly
+// around the mux, innermost:
 //
 //	handler := m.Middleware(sessionMiddleware(m.Route(mux)))
 //
-// It finds the enclosing Middleware through the request context and, when
-// a layer replaced the context altogether, through the chain of
-// ResponseWriter wrappers (their Unwrap methods, the convention of
-// [http.ResponseController]). Without an enclosing Middleware it only
-// calls mux. The pattern is recorded even when the handler panics.
-func (m *Metrics) Route(mux http.Handler) http.Handler {
-	m.routeWrapped.Store(true)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			// The innermost Route runs its defer first and has the last
-			// word: with nested muxes each wrapped in Route, the most
-			// specific pattern wins, and a 404 of the inner mux stays
-			// "unmatched" (as when nested muxes share one request).
-			if sw := m.holder(w, r); sw != nil && !sw.routed {
-				sw.routed, sw.pattern = true, r.Pattern
-			}
-		}()
-		mux.ServeHTTP(w, r)
-	})
-}
+// It is the same layer as middleware.CaptureRoute: both record into one
+// per-request slot, found through the request context (middleware.Stack
+// puts it there) or, when a layer replaced the context altogether, through
+// the chain of ResponseWriter wrappers (their Unwrap methods, the
+// convention of [http.ResponseController]). With nested muxes each
+// wrapped in Route, the innermost pattern wins, and a 404 of the inner mux
+// stays "unmatched". The pattern is recorded even when the handler panics.
+// Without an enclosing Middleware or Stack it only calls mux.
+func (m *Metrics) Route(mux http.Handler) http.Handler { return route.Capture(mux) }
 
-// routeKey is the context key under which Middleware leaves its
-// statusWriter for Route; keyed by the Metrics so that two instances in one
-// chain do not fill each other's.
-type routeKey struct{ m *Metrics }
-
-// holder finds the statusWriter of this Metrics' Middleware for the
-// request: from the context, else by unwrapping w.
-func (m *Metrics) holder(w http.ResponseWriter, r *http.Request) *statusWriter {
-	if sw, ok := r.Context().Value(routeKey{m}).(*statusWriter); ok {
-		return sw
+// observe records one request. The route comes from the slot when a
+// Route or CaptureRoute recorded one, else from r.Pattern.
+func (m *Metrics) observe(r *http.Request, slot *route.Slot, status int, start time.Duration) {
+	pattern, ok := slot.Pattern()
+	if !ok {
+		pattern = r.Pattern
 	}
-	for range 32 { // bounded: a cyclic Unwrap must not hang the request
-		if sw, ok := w.(*statusWriter); ok && sw.metrics == m {
-			return sw
-		}
-		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
-		if !ok {
-			return nil
-		}
-		w = u.Unwrap()
-	}
-	return nil
-}
-
-// observe records one request. The route comes from Route (through sw)
-// when one ran, else from r.Pattern.
-func (m *Metrics) observe(r *http.Request, sw *statusWriter, status int, start time.Time) {
-	pattern := r.Pattern
-	if sw.routed {
-		pattern = sw.pattern
-	}
-	s := m.seriesFor(methodLabel(r.Method), routeLabel(pattern), classLabel(status))
+	s := m.seriesFor(r.Method, pattern, status)
 	s.requests.Inc()
-	s.duration.Observe(time.Since(start).Seconds())
+	s.duration.Observe((time.Since(m.epoch) - start).Seconds())
 }
 
-func (m *Metrics) seriesFor(method, route, class string) *series {
-	k := seriesKey{method, route, class}
-	m.mu.RLock()
-	s := m.series[k]
-	m.mu.RUnlock()
-	if s != nil {
+// seriesFor returns the series of one request, creating it on first use.
+func (m *Metrics) seriesFor(method, pattern string, status int) *series {
+	label := route.Label(pattern)
+	rs := (*m.routes.Load())[label]
+	if rs == nil {
+		rs = m.newRoute(label)
+	}
+	mi, ci := methodIndex(method), classIndex(status)
+	p := &rs.series[mi][ci]
+	if s := p.Load(); s != nil {
 		return s
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if s = m.series[k]; s == nil {
-		s = &series{
-			requests: m.requests.WithLabelValues(method, route, class),
-			duration: m.duration.WithLabelValues(method, route, class),
-		}
-		m.series[k] = s
+	m.routeMu.Lock()
+	defer m.routeMu.Unlock()
+	if s := p.Load(); s != nil {
+		return s
 	}
+	methodLabel, classLabel := OtherMethod, "other"
+	if mi < len(methods) {
+		methodLabel = methods[mi]
+	}
+	if ci < len(classes) {
+		classLabel = classes[ci]
+	}
+	s := &series{
+		requests: m.requests.WithLabelValues(methodLabel, rs.route, classLabel),
+		duration: m.duration.WithLabelValues(methodLabel, rs.route, classLabel),
+	}
+	p.Store(s)
 	return s
 }
 
-// routeLabel strips the method (and keeps the host) of a ServeMux pattern.
-func routeLabel(pattern string) string {
-	if pattern == "" {
-		return Unmatched
+// newRoute adds a route to the copy-on-write map.
+func (m *Metrics) newRoute(label string) *routeSeries {
+	m.routeMu.Lock()
+	defer m.routeMu.Unlock()
+	old := *m.routes.Load()
+	if rs := old[label]; rs != nil {
+		return rs
 	}
-	if i := strings.IndexAny(pattern, " \t"); i >= 0 {
-		return strings.TrimLeft(pattern[i:], " \t")
-	}
-	return pattern
+	next := make(map[string]*routeSeries, len(old)+1)
+	maps.Copy(next, old)
+	// The label may be a substring of a request's pattern; keeping a copy
+	// lets that request's memory go.
+	rs := &routeSeries{route: strings.Clone(label)}
+	next[rs.route] = rs
+	m.routes.Store(&next)
+	return rs
 }
 
-func methodLabel(m string) string {
-	switch m {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
-		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
-		return m
+// methods are the method label values other than OtherMethod: RFC 9110's
+// (§9) plus PATCH (RFC 5789).
+var methods = [...]string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace,
+}
+
+// methodIndex returns the index of m in methods, or len(methods) for
+// OtherMethod.
+func methodIndex(m string) int {
+	for i, v := range methods {
+		if m == v {
+			return i
+		}
 	}
-	return OtherMethod
+	return len(methods)
 }
 
 var classes = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
 
-func classLabel(status int) string {
+// classIndex returns the index of status's class in classes, or
+// len(classes) for a status outside 100–599 (labelled "other").
+func classIndex(status int) int {
 	if status >= 100 && status < 600 {
-		return classes[status/100-1]
+		return status/100 - 1
 	}
-	return "other"
+	return len(classes)
 }
 
 func validNamespace(s string) bool {
@@ -366,21 +418,22 @@ func orUnknown(s string) string {
 	return s
 }
 
-// statusWriter records the status code. It keeps Flush, Hijack and
-// ReadFrom reachable (directly and through Unwrap for
-// http.ResponseController), so streaming, WebSockets and sendfile keep
-// working behind the middleware.
+// statusWriter records the status code when Middleware is used outside
+// middleware.Stack. It keeps Flush, Hijack and ReadFrom reachable
+// (directly and through Unwrap for http.ResponseController), so streaming,
+// WebSockets and sendfile keep working behind the middleware.
 //
-// It is also where [Metrics.Route] leaves the matched pattern.
+// It also holds the request's route slot, where [Metrics.Route] (found by
+// unwrapping the writers of the layers in between) records the pattern.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
-	// pattern is what Route saw in r.Pattern, valid when routed.
-	pattern string
-	routed  bool
-	metrics *Metrics
+	slot   *route.Slot // &own, or the slot of a Middleware further out
+	own    route.Slot
 }
 
+// RouteSlot returns the request's route slot (route.Holder).
+func (w *statusWriter) RouteSlot() *route.Slot { return w.slot }
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 && code >= 200 {
 		w.status = code

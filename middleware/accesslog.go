@@ -1,12 +1,11 @@
 package middleware
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/golocal/golocal/internal/route"
 	"github.com/golocal/golocal/problem"
 )
 
@@ -17,12 +16,20 @@ const StatusClientClosedRequest = problem.StatusClientClosedRequest
 // AccessLog writes one slog record per request after it finished. Its zero
 // value logs JSON to standard error.
 //
-// The record's attributes: method, route (the ServeMux pattern, read after
-// the handler ran, "" when nothing matched), path, status, bytes (body
-// bytes written), duration, trace_id, remote (the peer address), and
-// request_id when the client sent its own X-Request-Id. status is 499 when the client disconnected before the handler
-// wrote a status, 500 with panic=true when the handler panicked before
-// writing one (Recover, outside, then sends that 500).
+// The record's attributes: method, route, path, status, bytes (body bytes
+// written), duration, trace_id, remote (the peer address), and request_id
+// when the client sent its own X-Request-Id. status is 499 when the client
+// disconnected before the handler wrote a status, 500 with panic=true when
+// the handler panicked before writing one (Recover, outside, then sends
+// that 500).
+//
+// route is the ServeMux pattern that matched, read after the handler ran,
+// without its method (the method attribute has it): "GET /items/{id}" is
+// logged as "/items/{id}", and a request no pattern matched as
+// "unmatched". The metrics package labels its series with exactly the same
+// value, read from the same place, so a log line and a series can be
+// matched; behind layers that copy the request, wrap the mux with
+// [CaptureRoute] (see there).
 type AccessLog struct {
 	// Logger receives the records; nil means JSON on standard error
 	// through [JSONHandler], the fastest choice: with it the access log
@@ -64,19 +71,7 @@ func (a AccessLog) Handler(next http.Handler) http.Handler {
 				return
 			}
 			ww := &st.writer
-			status := ww.status
 			panicked := !finished
-			switch {
-			case ww.wroteHeader:
-			case panicked:
-				status = http.StatusInternalServerError
-			case ww.hijacked:
-				status = http.StatusSwitchingProtocols
-			case errors.Is(ctx.Err(), context.Canceled):
-				status = StatusClientClosedRequest
-			default:
-				status = http.StatusOK // net/http sends 200 for a handler that wrote nothing
-			}
 			// The end time from the monotonic clock alone: time.Since reads
 			// one clock where time.Now reads two (half the cost), and the
 			// record's wall time is then start's plus the elapsed time.
@@ -84,19 +79,17 @@ func (a AccessLog) Handler(next http.Handler) http.Handler {
 			end := start.Add(elapsed)
 			rec := accessRecord{
 				method:   r.Method,
-				route:    RoutePattern(r),
+				route:    route.Label(RoutePattern(r)),
 				path:     r.URL.Path,
-				status:   status,
+				status:   st.ResponseStatus(panicked),
 				bytes:    ww.bytes,
 				duration: elapsed,
-				traceID:  st.TraceIDString(),
+				span:     &st.Span,
 				remote:   r.RemoteAddr,
-				panicked: panicked,
-			}
-			// request_id only when the client chose its own; otherwise it
-			// equals trace_id and would only lengthen every line.
-			if st.requestID != rec.traceID {
-				rec.requestID = st.requestID
+				// request_id only when the client chose its own; otherwise
+				// it equals trace_id and would only lengthen every line.
+				requestID: st.requestID,
+				panicked:  panicked,
 			}
 			if fast != nil {
 				_ = fast.handleAccess(end, level, msg, &rec)

@@ -29,11 +29,22 @@
 //     bench/stack). Pass your own *slog.Logger to log elsewhere; one built
 //     on JSONHandler keeps the access log's fast path.
 //
+// The route of a request — the access log's route attribute, and the route
+// label of package metrics when its Middleware is StackOptions.Metrics — is
+// the ServeMux pattern that matched, without its method ("GET /orders/{id}"
+// is logged as "/orders/{id}" next to "method":"GET"), or "unmatched". Both
+// read it from one per-request slot, so a log line and a metric series
+// always name a request's route alike.
+//
 // One thing to know when mixing in your own middleware: ServeMux records the
 // matched pattern in r.Pattern of the request it receives, and a layer that
-// calls r.WithContext passes on a copy, so layers outside it never see the
-// pattern on their own request. golocal solves this once: its layers share a
-// per-request state in the context and the innermost layer ([CaptureRoute],
-// added by Stack) records the pattern there; read it anywhere with
-// [RoutePattern].
+// calls r.WithContext (sessions, CSRF, authentication) passes on a copy, so
+// layers outside it never see the pattern on their own request. [Stack]
+// records the pattern around the handler you give it; when such a layer
+// sits between the stack and the mux, add one wrapper, [CaptureRoute],
+// directly around the mux, and the log and the metrics both get the route:
+//
+//	srv.Handler = stack(sessions(csrf(middleware.CaptureRoute(mux))))
+//
+// Read the raw pattern anywhere in the stack with [RoutePattern].
 package middleware

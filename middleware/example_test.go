@@ -1,6 +1,7 @@
 package middleware_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -58,7 +59,7 @@ func ExampleStack() {
 		fmt.Printf("%s: %s\n", name, rec.Header().Get(name))
 	}
 	// Output:
-	// {"level":"INFO","msg":"request","method":"GET","route":"GET /orders/{id}","path":"/orders/42","status":200,"bytes":9,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","remote":"192.0.2.1:1234"}
+	// {"level":"INFO","msg":"request","method":"GET","route":"/orders/{id}","path":"/orders/42","status":200,"bytes":9,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","remote":"192.0.2.1:1234"}
 	// 200 order 42
 	// X-Content-Type-Options: nosniff
 	// X-Frame-Options: DENY
@@ -234,8 +235,8 @@ func ExampleAccessLog() {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/orders", strings.NewReader("{}")))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/nowhere", nil))
 	// Output:
-	// {"level":"INFO","msg":"request","method":"POST","route":"POST /orders","path":"/orders","status":201,"bytes":10,"trace_id":"","remote":"192.0.2.1:1234"}
-	// {"level":"INFO","msg":"request","method":"GET","route":"","path":"/nowhere","status":404,"bytes":19,"trace_id":"","remote":"192.0.2.1:1234"}
+	// {"level":"INFO","msg":"request","method":"POST","route":"/orders","path":"/orders","status":201,"bytes":10,"trace_id":"","remote":"192.0.2.1:1234"}
+	// {"level":"INFO","msg":"request","method":"GET","route":"unmatched","path":"/nowhere","status":404,"bytes":19,"trace_id":"","remote":"192.0.2.1:1234"}
 }
 
 // NewJSONHandler writes the same JSON lines as slog.NewJSONHandler, faster;
@@ -259,3 +260,36 @@ func ExampleNewJSONHandler() {
 	// {"level":"WARN","msg":"slow query","service":"orders","db":{"took":1500000000,"sql":"SELECT \"id\"\n"}}
 	// {"level":"ERROR","msg":"failed","service":"orders","err":"connection refused"}
 }
+
+// A layer of your own between the stack and the mux that copies the request
+// (sessions, CSRF, authentication: anything calling r.WithContext) hides the
+// pattern the mux matched. One wrapper directly around the mux,
+// CaptureRoute, hands it back to the access log — and to the metrics, which
+// read the same per-request slot.
+func ExampleCaptureRoute() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /cart/{id}", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "cart") })
+	withUser := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, "ada")))
+		})
+	}
+	stack, err := middleware.Stack(middleware.StackOptions{Logger: exampleLogger()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, h := range []http.Handler{
+		stack(withUser(mux)),                          // the pattern is lost: "unmatched"
+		stack(withUser(middleware.CaptureRoute(mux))), // the pattern reaches the log
+	} {
+		r := httptest.NewRequest("GET", "/cart/9", nil)
+		r.Header.Set("Traceparent", exampleTraceparent)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	// Output:
+	// {"level":"INFO","msg":"request","method":"GET","route":"unmatched","path":"/cart/9","status":200,"bytes":5,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","remote":"192.0.2.1:1234"}
+	// {"level":"INFO","msg":"request","method":"GET","route":"/cart/{id}","path":"/cart/9","status":200,"bytes":5,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","remote":"192.0.2.1:1234"}
+}
+
+type userKey struct{}

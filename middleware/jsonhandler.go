@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/golocal/golocal/trace"
 )
 
 // JSONHandler is a [slog.Handler] that writes one JSON object per record,
@@ -256,7 +258,8 @@ type accessRecord struct {
 	status              int
 	bytes               int64
 	duration            time.Duration
-	traceID, remote     string
+	span                *trace.Span // trace_id; a zero TraceID logs ""
+	remote              string
 	requestID           string // "" when not logged
 	panicked            bool
 }
@@ -270,7 +273,7 @@ func (a *accessRecord) attrs(buf *[10]slog.Attr) []slog.Attr {
 		slog.Int("status", a.status),
 		slog.Int64("bytes", a.bytes),
 		slog.Duration("duration", a.duration),
-		slog.String("trace_id", a.traceID),
+		slog.String("trace_id", a.span.TraceIDString()),
 		slog.String("remote", a.remote),
 	)
 	if a.requestID != "" {
@@ -310,8 +313,10 @@ func (h *JSONHandler) handleAccess(t time.Time, level slog.Level, msg string, a 
 	e.buf = strconv.AppendInt(e.buf, a.bytes, 10)
 	e.rawKey(`"duration":`)
 	e.buf = strconv.AppendInt(e.buf, int64(a.duration), 10)
-	e.rawKey(`"trace_id":`)
-	e.appendString(a.traceID)
+	// The trace id is appended as hex straight into the buffer: no string
+	// is made for it (hex needs no JSON escaping).
+	e.rawKey(`"trace_id":"`)
+	e.buf = append(a.span.AppendTraceID(e.buf), '"')
 	e.rawKey(`"remote":`)
 	e.appendString(a.remote)
 	if a.requestID != "" {

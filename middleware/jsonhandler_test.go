@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/golocal/golocal/trace"
 )
 
 func TestJSONHandlerSlogtest(t *testing.T) {
@@ -266,15 +268,25 @@ func TestJSONHandlerMatchesSlog(t *testing.T) {
 	}
 }
 
+// testSpan is a span with the trace id of the hex string id.
+func testSpan(t testing.TB, id string) *trace.Span {
+	t.Helper()
+	tp, err := trace.ParseTraceparent("00-" + id + "-00f067aa0ba902b7-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &trace.Span{TraceID: tp.TraceID}
+}
+
 // TestJSONHandlerAccessRecord checks that handleAccess (the access log's
 // path: no slog.Record, constant keys) writes exactly what slog.JSONHandler
 // writes for the same attributes, under every handler configuration.
 func TestJSONHandlerAccessRecord(t *testing.T) {
 	recs := []accessRecord{
 		{method: "GET", route: "GET /hello/{name}", path: "/hello/world", status: 200, bytes: 13,
-			duration: 1234567, traceID: "4bf92f3577b34da6a3ce929d0e0e4736", remote: "192.0.2.1:1234"},
+			duration: 1234567, span: testSpan(t, "4bf92f3577b34da6a3ce929d0e0e4736"), remote: "192.0.2.1:1234"},
 		{method: "PØST\x00", route: "", path: "/\"quoted\"\n\xff/\u2028", status: 499, bytes: -1,
-			duration: -5, traceID: "", remote: "[::1]:80", requestID: "client-id", panicked: true},
+			duration: -5, span: &trace.Span{}, remote: "[::1]:80", requestID: "client-id", panicked: true},
 	}
 	setups := []struct {
 		name  string
@@ -472,11 +484,14 @@ func FuzzJSONHandler(f *testing.F) {
 			t.Fatalf("differs from slog.JSONHandler:\nslog: %q\nours: %q", want.Bytes(), got.Bytes())
 		}
 
-		// The access log's path, with the same strings as request fields.
+		// The access log's path, with the same strings as request fields
+		// (and the group's bytes as a trace id, zero included).
 		want.Reset()
+		var sp trace.Span
+		copy(sp.TraceID[:], group)
 		got.Reset()
 		ar := accessRecord{method: msg, route: key, path: val, status: len(msg), bytes: int64(len(val)),
-			duration: time.Duration(len(key)), traceID: group, remote: val + key, requestID: key}
+			duration: time.Duration(len(key)), span: &sp, remote: val + key, requestID: key}
 		var buf [10]slog.Attr
 		rec = slog.NewRecord(fixedTime, slog.LevelInfo, msg, 0)
 		rec.AddAttrs(ar.attrs(&buf)...)
@@ -520,7 +535,7 @@ func BenchmarkJSONHandler(b *testing.B) {
 		b.ReportAllocs()
 		h := NewJSONHandler(io.Discard, nil)
 		rec := accessRecord{method: "GET", route: "GET /hello/{name}", path: "/hello/world", status: 200, bytes: 13,
-			duration: 1234567, traceID: "4bf92f3577b34da6a3ce929d0e0e4736", remote: "192.0.2.1:1234"}
+			duration: 1234567, span: testSpan(b, "4bf92f3577b34da6a3ce929d0e0e4736"), remote: "192.0.2.1:1234"}
 		for b.Loop() {
 			_ = h.handleAccess(now, slog.LevelInfo, "request", &rec)
 		}

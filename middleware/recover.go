@@ -50,11 +50,12 @@ func (rc Recover) Handler(next http.Handler) http.Handler {
 			}
 			ww := &st.writer
 			sent := ww.wroteHeader || ww.hijacked || ww.sealed
+			traceID := st.traceID()
 			logger.LogAttrs(r.Context(), slog.LevelError, "panic",
 				slog.String("panic", fmt.Sprint(v)),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
-				slog.String("trace_id", st.TraceIDString()),
+				slog.String("trace_id", traceID),
 				slog.Bool("response_started", sent),
 				slog.String("stack", string(debug.Stack())),
 			)
@@ -62,7 +63,7 @@ func (rc Recover) Handler(next http.Handler) http.Handler {
 				panic(http.ErrAbortHandler)
 			}
 			detail := "The server failed to complete the request. The failure has been logged"
-			if st.TraceIDString() != "" {
+			if traceID != "" {
 				detail += "; quote the trace_id when reporting it."
 			} else {
 				detail += "."

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/golocal/golocal/internal/route"
 )
 
 // StackOptions configures [Stack]. The zero value is a complete production
@@ -27,8 +29,11 @@ type StackOptions struct {
 	MaxBodyBytes int64
 	// Fault, when set, adds fault injection (refused in production).
 	Fault *FaultOptions
-	// Metrics is placed innermost, directly around the mux, so it sees the
-	// route pattern and the final status; pass (*metrics.Metrics).Middleware.
+	// Metrics is placed innermost, inside Limit and Fault, so it counts
+	// the final status of everything that reached the handler; pass
+	// (*metrics.Metrics).Middleware, which then reads the route and the
+	// status from the stack's per-request state (no wrapper of its own),
+	// the same values the access log records.
 	Metrics func(http.Handler) http.Handler
 	// NoAccessLog leaves the access log out (when a proxy logs requests).
 	NoAccessLog bool
@@ -44,9 +49,17 @@ type StackOptions struct {
 // response carry the trace id; AccessLog then times and records everything
 // inside it, including CORS preflights and 413s; Secure sets headers before
 // CORS or the handler can answer; Limit and Fault act only on requests that
-// passed CORS; Metrics sits directly around the mux to read the pattern.
+// passed CORS; Metrics sits innermost. The route capture (see
+// [CaptureRoute]) wraps the handler you pass, so when it is a ServeMux the
+// access log and the metrics both get the matched pattern with nothing more
+// to do; when layers of yours that copy the request sit in front of the
+// mux, wrap the mux with CaptureRoute (one wrapper, innermost):
+//
+//	srv.Handler = stack(sessions(middleware.CaptureRoute(mux)))
+//
 // The whole stack makes one allocation for its per-request state and one
-// copy of the request.
+// copy of the request (plus the CSP header's value when Secure sets a
+// nonce).
 //
 // It returns an error when an option is invalid (see [NewSecure],
 // [NewCORS], [NewFault]).
@@ -72,7 +85,7 @@ func Stack(opts StackOptions) (func(http.Handler) http.Handler, error) {
 		}
 	}
 	return func(mux http.Handler) http.Handler {
-		h := captureRoute(mux)
+		h := route.Capture(mux)
 		if opts.Metrics != nil {
 			h = opts.Metrics(h)
 		}

@@ -2,8 +2,10 @@ package middleware
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
+	"github.com/golocal/golocal/internal/route"
 	"github.com/golocal/golocal/trace"
 )
 
@@ -16,9 +18,14 @@ import (
 // outer layers (access log, metrics) would never see the route pattern. So
 // the outermost golocal layer allocates this state once and copies the
 // request once; inner golocal layers fill fields in place and pass the same
-// request on; the innermost layer (see [captureRoute]) records r.Pattern
-// after the mux ran. Outer layers read the fields after next returns, on the
-// same goroutine, so no locking is needed.
+// request on; the innermost layer ([CaptureRoute]) records r.Pattern after
+// the mux ran. Outer layers read the fields after next returns, on the same
+// goroutine, so no locking is needed.
+//
+// The state is also the route.Exchange of the request: the metrics package
+// finds it in the context and reads the route and the final status from it,
+// so the access log and the metrics agree and metrics wraps no writer of
+// its own.
 type requestState struct {
 	// Context is the request's original context: requestState is itself
 	// the context.Context golocal's layers pass down (see Value), which
@@ -34,12 +41,15 @@ type requestState struct {
 	// package finds the span under its own key, with no second value.
 	trace.Span
 
+	// requestID is the client's valid X-Request-Id, or "" when the
+	// request id is the trace id (encoded only when asked for).
 	requestID string
 	nonce     string
-	pattern   string
 	hasSpan   bool
 
-	// writer is the one response-writer wrapper of the request.
+	// writer is the one response-writer wrapper of the request. It also
+	// holds the request's route slot, so that a layer that replaced the
+	// context can still find the slot by unwrapping the writer.
 	writer responseWriter
 
 	// headerValues backs the []string values of the per-request response
@@ -63,14 +73,46 @@ func (st *requestState) setHeader(h http.Header, name, v string) {
 	h[name] = st.headerValues[i : i+1 : i+1]
 }
 
-// Value answers trace.ContextKey with the state itself (a trace.Carrier)
-// and delegates every other key, so cancellation, deadlines and values of
-// the original context are untouched.
+// Value answers trace.ContextKey and route.ContextKey with the state itself
+// (a trace.Carrier and a route.Exchange) and delegates every other key, so
+// cancellation, deadlines and values of the original context are untouched.
 func (st *requestState) Value(key any) any {
-	if _, ok := key.(trace.ContextKey); ok {
+	switch key.(type) {
+	case trace.ContextKey, route.ContextKey:
 		return st
 	}
 	return st.Context.Value(key)
+}
+
+// RouteSlot returns the request's route slot (route.Holder).
+func (st *requestState) RouteSlot() *route.Slot { return &st.writer.route }
+
+// ResponseStatus is the status the access log records and the metrics
+// count (route.Exchange): the status sent; else 500 when the handler
+// panicked (Recover, outside, sends it), 101 after a hijack, 499 when the
+// client went away, and 200 (what net/http sends for a handler that wrote
+// nothing).
+func (st *requestState) ResponseStatus(panicked bool) int {
+	ww := &st.writer
+	switch {
+	case ww.wroteHeader:
+		return ww.status
+	case panicked:
+		return http.StatusInternalServerError
+	case ww.hijacked:
+		return http.StatusSwitchingProtocols
+	case errors.Is(st.Context.Err(), context.Canceled):
+		return StatusClientClosedRequest
+	}
+	return http.StatusOK
+}
+
+// traceID returns the request's trace id in hex, or "" without TraceID.
+func (st *requestState) traceID() string {
+	if !st.hasSpan {
+		return ""
+	}
+	return st.TraceIDString()
 }
 
 // stateFrom returns the request's state, or nil outside golocal middleware.
@@ -100,37 +142,38 @@ func begin(w http.ResponseWriter, r *http.Request) (*requestState, http.Response
 	return st, &st.writer, &st.request
 }
 
-// captureRoute sits directly around the mux: after (or while unwinding a
-// panic from) the handler it copies r.Pattern — set by ServeMux on exactly
-// this *http.Request — into the shared state, where outer layers read it.
-func captureRoute(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if r.Pattern != "" {
-				if st := stateFrom(r.Context()); st != nil {
-					st.pattern = r.Pattern
-				}
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
-}
+// CaptureRoute wraps a ServeMux (or any handler that sets r.Pattern) so
+// that the pattern it matched reaches every golocal layer outside it — the
+// access log's route, the metrics' route label, [RoutePattern] — even when
+// layers in between hand the mux a copy of the request (r.WithContext in
+// sessions, CSRF, authentication) or a new context altogether.
+//
+// [Stack] already puts it around the handler you give it, so you need it
+// only when such a layer sits between the stack and the mux; then wrap the
+// mux, innermost, and nothing else:
+//
+//	srv.Handler = stack(sessions(csrf(middleware.CaptureRoute(mux))))
+//
+// It is the same mechanism as metrics' Route (either may be used): with
+// nested muxes each wrapped in it, the innermost one's pattern wins. The
+// pattern is recorded also when the handler panics. Outside golocal's
+// middleware (no shared state in the context, no golocal writer to
+// unwrap to) it only calls mux.
+func CaptureRoute(mux http.Handler) http.Handler { return route.Capture(mux) }
 
-// CaptureRoute is the layer to put directly around a ServeMux when you
-// assemble golocal's middleware yourself instead of using [Stack]: it makes
-// the matched route pattern visible to [RoutePattern] in outer layers, even
-// when layers in between pass r.WithContext copies. [Stack] adds it for
-// you.
-func CaptureRoute(mux http.Handler) http.Handler { return captureRoute(mux) }
-
-// RoutePattern returns the ServeMux pattern that matched r (such as
-// "GET /orders/{id}"), or "" when none did (404, 405, redirects). Call it
-// after the handler has run. It works in any layer of the golocal stack,
-// including outer ones whose *http.Request never had Pattern set; outside
-// the stack it falls back to r.Pattern.
+// RoutePattern returns the ServeMux pattern that matched r exactly as
+// ServeMux wrote it (such as "GET /orders/{id}"), or "" when none did (404,
+// 405, redirects). Call it after the handler has run. It works in any layer
+// of the golocal stack, including outer ones whose *http.Request never had
+// Pattern set; outside the stack it falls back to r.Pattern.
+//
+// The access log and the metrics show it without the method and with
+// "unmatched" for "" (see [AccessLog]).
 func RoutePattern(r *http.Request) string {
-	if st := stateFrom(r.Context()); st != nil && st.pattern != "" {
-		return st.pattern
+	if st := stateFrom(r.Context()); st != nil {
+		if p, ok := st.writer.route.Pattern(); ok {
+			return p
+		}
 	}
 	return r.Pattern
 }
@@ -139,7 +182,10 @@ func RoutePattern(r *http.Request) string {
 // X-Request-Id, or else the trace id), or "" outside that middleware.
 func RequestID(ctx context.Context) string {
 	if st := stateFrom(ctx); st != nil {
-		return st.requestID
+		if st.requestID != "" {
+			return st.requestID
+		}
+		return st.traceID()
 	}
 	return ""
 }

@@ -54,15 +54,22 @@ func (t TraceID) Handler(next http.Handler) http.Handler {
 			random.read(ids[:])
 			st.Span = trace.NewSpanFrom(tp, ids)
 			st.hasSpan = true
-			st.requestID = st.TraceIDString()
+			// The request id is the trace id unless the client chose a
+			// valid one; st.requestID stays "" then, so the trace id is
+			// encoded only when someone asks for it as a string.
+			st.requestID = ""
 			if v, ok := r.Header["X-Request-Id"]; ok {
+				id := ""
 				if len(v) == 1 && ValidRequestID(v[0]) {
-					st.requestID = v[0]
+					id = v[0]
+					st.requestID = id
+				} else {
+					id = st.TraceIDString()
 				}
 				// Echoed (or its replacement shown) only to clients that
 				// sent one: the others find the trace id in problem
 				// responses, and every header costs on every response.
-				st.setHeader(w.Header(), "X-Request-Id", st.requestID)
+				st.setHeader(w.Header(), "X-Request-Id", id)
 			}
 		}
 		next.ServeHTTP(w, r)

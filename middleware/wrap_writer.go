@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+
+	"github.com/golocal/golocal/internal/route"
 )
 
 // ErrResponseSealed is returned by writes after a middleware has already
@@ -33,7 +35,16 @@ type responseWriter struct {
 	wroteHeader bool
 	hijacked    bool
 	sealed      bool
+
+	// route is the request's matched pattern, recorded by CaptureRoute.
+	// It lives here rather than beside the writer in requestState so that
+	// CaptureRoute finds it by unwrapping the writer when a layer replaced
+	// the request's context instead of deriving from it.
+	route route.Slot
 }
+
+// RouteSlot returns the request's route slot (route.Holder).
+func (w *responseWriter) RouteSlot() *route.Slot { return &w.route }
 
 func (w *responseWriter) WriteHeader(code int) {
 	if w.sealed || w.wroteHeader {

@@ -18,10 +18,6 @@ type Span struct {
 	ParentID SpanID
 	// Flags are propagated to outgoing calls.
 	Flags Flags
-
-	// traceHex caches TraceID in hex: loggers and problem responses ask
-	// for it on every request, so it is encoded once.
-	traceHex string
 }
 
 // NewSpan starts a span for a request carrying tp: the trace id and flags
@@ -52,7 +48,9 @@ func NewSpanFrom(tp Traceparent, random [24]byte) Span {
 			sp.Flags = FlagRandom
 		}
 		if !sp.ID.IsZero() && !sp.TraceID.IsZero() {
-			sp.traceHex = hex.EncodeToString(sp.TraceID[:])
+			// The hex form is not made here: most requests never need it
+			// as a string (the access log appends it to its buffer with
+			// AppendTraceID), and encoding it would cost an allocation.
 			return sp
 		}
 		_, _ = rand.Read(random[:])
@@ -60,15 +58,28 @@ func NewSpanFrom(tp Traceparent, random [24]byte) Span {
 }
 
 // TraceIDString returns the trace id as 32 lowercase hex digits, or "" for
-// a nil span.
+// a nil span or a zero trace id. Each call encodes the id afresh (one
+// small allocation); keep the string when you need it repeatedly, or use
+// [Span.AppendTraceID] to write it into a buffer without allocating.
+//
+// It is not cached in the Span on purpose: a cache filled on first use
+// would be a data race between the goroutines of one request that read
+// the span concurrently.
 func (s *Span) TraceIDString() string {
-	if s == nil {
+	if s == nil || s.TraceID.IsZero() {
 		return ""
 	}
-	if s.traceHex == "" && !s.TraceID.IsZero() {
-		return s.TraceID.String()
+	return s.TraceID.String()
+}
+
+// AppendTraceID appends the trace id as 32 lowercase hex digits to b (or
+// nothing for a nil span or a zero trace id) and returns the extended
+// buffer, without allocating when b has room.
+func (s *Span) AppendTraceID(b []byte) []byte {
+	if s == nil || s.TraceID.IsZero() {
+		return b
 	}
-	return s.traceHex
+	return hex.AppendEncode(b, s.TraceID[:])
 }
 
 // Traceparent returns the header value to send on an outgoing request made

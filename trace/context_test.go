@@ -3,6 +3,7 @@ package trace
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -72,7 +73,7 @@ func TestContext(t *testing.T) {
 	if got := IDFromContext(NewContext(ctx, nilSpan)); got != "" {
 		t.Errorf("nil span: %q", got)
 	}
-	// A hand-built span without the cache still reports its id.
+	// A hand-built span reports its id.
 	hand := &Span{TraceID: TraceID{1}}
 	if got := hand.TraceIDString(); got != "01000000000000000000000000000000" {
 		t.Errorf("hand-built span: %q", got)
@@ -106,5 +107,79 @@ func TestNewSpanFromZeroRandomness(t *testing.T) {
 	sp = NewSpanFrom(Traceparent{}, r)
 	if sp.TraceID.String() != "0102030405060708090a0b0c0d0e0f10" || sp.ID.String() != "1112131415161718" {
 		t.Errorf("ids not taken from the supplied bytes: %s %s", sp.TraceID, sp.ID)
+	}
+}
+
+// TestSpanIsLazyAndAllocationFree: starting a span encodes nothing and
+// allocates nothing; the hex form is made only when asked for, and
+// AppendTraceID writes it into a buffer without allocating.
+func TestSpanIsLazyAndAllocationFree(t *testing.T) {
+	tp, err := ParseTraceparent(validTP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var random [24]byte
+	random[23] = 1
+	sp := NewSpanFrom(tp, random)
+	if !raceEnabled {
+		if n := testing.AllocsPerRun(100, func() { sp = NewSpanFrom(tp, random) }); n != 0 {
+			t.Errorf("NewSpanFrom allocates %.0f times, want 0", n)
+		}
+		buf := make([]byte, 0, 64)
+		if n := testing.AllocsPerRun(100, func() { buf = sp.AppendTraceID(buf[:0]) }); n != 0 {
+			t.Errorf("AppendTraceID allocates %.0f times, want 0", n)
+		}
+	}
+	tests := []struct {
+		name string
+		span *Span
+		want string
+	}{
+		{"continued", &sp, "4bf92f3577b34da6a3ce929d0e0e4736"},
+		{"nil", nil, ""},
+		{"zero trace id", &Span{}, ""},
+		{"hand-built", &Span{TraceID: TraceID{0xab, 15: 0x01}}, "ab000000000000000000000000000001"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.span.TraceIDString(); got != tt.want {
+				t.Errorf("TraceIDString() = %q, want %q", got, tt.want)
+			}
+			if got := string(tt.span.AppendTraceID([]byte("x="))); got != "x="+tt.want {
+				t.Errorf("AppendTraceID = %q, want %q", got, "x="+tt.want)
+			}
+		})
+	}
+}
+
+// TestTraceIDStringConcurrent: goroutines of one request may read the
+// span's id at once; with no lazily filled cache there is nothing to race
+// on (run with -race).
+func TestTraceIDStringConcurrent(t *testing.T) {
+	sp := NewSpan(Traceparent{})
+	ctx := NewContext(context.Background(), &sp)
+	want := sp.TraceID.String()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 100 {
+				if got := IDFromContext(ctx); got != want {
+					t.Errorf("IDFromContext = %q, want %q", got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// BenchmarkNewSpanFrom is the span start the middleware does per request
+// (randomness supplied): no hex encoding, no allocation.
+func BenchmarkNewSpanFrom(b *testing.B) {
+	var random [24]byte
+	random[0], random[23] = 1, 1
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = NewSpanFrom(Traceparent{}, random)
 	}
 }

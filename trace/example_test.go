@@ -33,3 +33,16 @@ func ExampleIDFromContext() {
 	// 4bf92f3577b34da6a3ce929d0e0e4736
 	// true
 }
+
+// AppendTraceID writes the trace id into a buffer (a log line being built)
+// without allocating a string for it.
+func ExampleSpan_AppendTraceID() {
+	tp, _ := trace.ParseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	span := trace.NewSpan(tp)
+	line := []byte(`{"trace_id":"`)
+	line = span.AppendTraceID(line)
+	line = append(line, `"}`...)
+	fmt.Println(string(line))
+	// Output:
+	// {"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}
+}

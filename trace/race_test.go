@@ -1,0 +1,7 @@
+//go:build race
+
+package trace
+
+// raceEnabled: the race detector instruments code with allocations of its
+// own, so allocation counts are checked only without it.
+const raceEnabled = true
