@@ -195,7 +195,7 @@ func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appA
 	s.opts = o
 	s.root = root
 	s.noCache = f.noCache
-	if f.grace <= 0 {
+	if f.grace < 0 || (f.grace == 0 && cmd.Flags().Changed("grace")) {
 		return s, usageErrorf("--grace %v: want a positive duration such as 3s (how long a stopped app may drain before SIGKILL)", f.grace)
 	}
 	if s.throttle, err = devproxy.ParseThrottle(f.throttle); err != nil {
