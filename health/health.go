@@ -497,4 +497,5 @@ type PanicError struct {
 	Stack []byte
 }
 
+// Error implements the error interface.
 func (e *PanicError) Error() string { return fmt.Sprintf("panicked: %v", e.Value) }

@@ -22,6 +22,7 @@ type ValueError struct {
 	Reason string
 }
 
+// Error implements the error interface.
 func (e *ValueError) Error() string {
 	return fmt.Sprintf("%s=%q from %s: %s", e.Name, e.Value, e.Source, e.Reason)
 }
@@ -39,6 +40,7 @@ type PortInUseError struct {
 	Err error
 }
 
+// Error implements the error interface.
 func (e *PortInUseError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%s) is already in use", e.Addr, e.Source)
@@ -55,6 +57,7 @@ func (e *PortInUseError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *PortInUseError) Unwrap() error { return e.Err }
 
 // PrivilegedPortError reports a port below the unprivileged start
@@ -73,11 +76,13 @@ type PrivilegedPortError struct {
 	Err error
 }
 
+// Error implements the error interface.
 func (e *PrivilegedPortError) Error() string {
 	return fmt.Sprintf("port %d (%s) needs root or CAP_NET_BIND_SERVICE: ports below %d are privileged (/proc/sys/net/ipv4/ip_unprivileged_port_start); try %d or set PORT",
 		e.Port, e.Source, e.UnprivilegedStart, e.Suggest)
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *PrivilegedPortError) Unwrap() error { return e.Err }
 
 // AllFailedError reports that no address of the primary and fallback list
@@ -87,6 +92,7 @@ type AllFailedError struct {
 	Attempts []Attempt
 }
 
+// Error implements the error interface.
 func (e *AllFailedError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "no address could be bound (%d tried):", len(e.Attempts))

@@ -68,6 +68,7 @@ type Violation struct {
 	Page        string `json:"page"`
 }
 
+// String formats the value for people.
 func (v Violation) String() string {
 	return fmt.Sprintf("%s blocked %q on %s (%s; policy %q)", v.Directive, v.BlockedURI, v.Page, v.Disposition, v.Policy)
 }

@@ -163,6 +163,7 @@ type Error struct {
 	Err     error // the underlying error, if any
 }
 
+// Error implements the error interface.
 func (e *Error) Error() string { return e.Message }
 
 // Unwrap returns the underlying error.

@@ -116,6 +116,7 @@ type FieldError struct {
 // ValidationError lists every invalid field.
 type ValidationError struct{ Fields []FieldError }
 
+// Error implements the error interface.
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("invalid order: %d field(s) invalid, first %s: %s", len(e.Fields), e.Fields[0].Field, e.Fields[0].Message)
 }
@@ -199,6 +200,7 @@ var (
 // TransitionError says a status change is not allowed.
 type TransitionError struct{ From, To Status }
 
+// Error implements the error interface.
 func (e *TransitionError) Error() string {
 	allowed := e.From.Next()
 	if len(allowed) == 0 {
