@@ -71,24 +71,27 @@ func main() {
 `
 
 func TestGrandchildDoesNotSurviveReload(t *testing.T) {
-	src := func(v string) string { return strings.ReplaceAll(grandchildApp, "VERSION", v) }
+	// The marker is unique to this run: processes are found by scanning the
+	// whole machine, where another test binary may run the same app.
+	tag := "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	src := func(v string) string { return strings.ReplaceAll(grandchildApp, "VERSION", v+tag) }
 	dir := writeModule(t, map[string]string{"main.go": src("v1")})
 	l := startLoop(t, Options{Dir: dir, Grace: time.Second})
 	l.waitFor(EventSwapped, buildTimeout)
 	for _, kind := range []string{"stay", "escape"} {
-		kv := "GRANDCHILD=v1-" + kind
+		kv := "GRANDCHILD=v1" + tag + "-" + kind
 		waitUntil(t, 10*time.Second, kv+" started", func() bool { return len(processesWith(kv)) > 0 })
 	}
 	writeFile(t, filepath.Join(dir, "main.go"), src("v2"))
 	e := l.waitFor(EventSwapped, buildTimeout)
-	if body, _ := get(e.Upstream); body != "v2" {
-		t.Fatalf("body %q, want v2", body)
+	if body, _ := get(e.Upstream); body != "v2"+tag {
+		t.Fatalf("body %q, want v2%s", body, tag)
 	}
 	for _, kind := range []string{"stay", "escape"} {
-		kv := "GRANDCHILD=v1-" + kind
+		kv := "GRANDCHILD=v1" + tag + "-" + kind
 		waitUntil(t, 10*time.Second, "the old version's grandchild ("+kind+") gone", func() bool { return len(processesWith(kv)) == 0 })
 	}
-	if n := len(processesWith("GRANDCHILD=v2-escape")); n != 1 {
+	if n := len(processesWith("GRANDCHILD=v2" + tag + "-escape")); n != 1 {
 		t.Errorf("the new version's grandchild: %d processes, want 1", n)
 	}
 }
