@@ -64,6 +64,7 @@ type devFlags struct {
 	config     string
 	jsonOut    bool
 	grace      time.Duration
+	ready      time.Duration
 	throttle   string
 	noCache    bool
 }
@@ -108,6 +109,7 @@ func newDevCmd(env *Env) *cobra.Command {
 	fl.StringVar(&f.config, "config", "", "settings file (default golocal.toml in the module root)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print events as JSON lines")
 	fl.DurationVar(&f.grace, "grace", 3*time.Second, "how long a stopped app may drain before SIGKILL")
+	fl.DurationVar(&f.ready, "ready-timeout", 30*time.Second, "how long a new app may take to serve before it is reported as not ready")
 	fl.StringVar(&f.throttle, "throttle", "", "emulate a slow network like Chrome DevTools: a preset ("+strings.Join(devproxy.ThrottlePresetNames(), ", ")+") or latency=400ms,down=500kbps,up=500kbps")
 	fl.BoolVar(&f.noCache, "no-cache", false, "strip ETag/Last-Modified and send Cache-Control: no-store, so the browser always asks the app")
 	return cmd
@@ -169,6 +171,7 @@ func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appA
 		Extensions:    pick("ext", f.exts, cfg.Watch.Extensions),
 		Exclude:       append(append([]string(nil), cfg.Watch.Exclude...), f.exclude...),
 		Grace:         f.grace,
+		ReadyTimeout:  f.ready,
 	}
 	if o.Package == "" && cfg.Package != "" {
 		// golocal.toml paths are relative to the module root.
@@ -197,6 +200,9 @@ func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appA
 	s.noCache = f.noCache
 	if f.grace < 0 || (f.grace == 0 && cmd.Flags().Changed("grace")) {
 		return s, usageErrorf("--grace %v: want a positive duration such as 3s (how long a stopped app may drain before SIGKILL)", f.grace)
+	}
+	if f.ready < 0 || (f.ready == 0 && cmd.Flags().Changed("ready-timeout")) {
+		return s, usageErrorf("--ready-timeout %v: want a positive duration such as 30s (how long a new app may take to serve)", f.ready)
 	}
 	if s.throttle, err = devproxy.ParseThrottle(f.throttle); err != nil {
 		return s, withCode(ExitUsage, err)

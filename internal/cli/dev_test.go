@@ -113,6 +113,7 @@ func TestDevBadInput(t *testing.T) {
 		{"go not on PATH", map[string]string{"main.go": app}, map[string]string{"PATH": "/nonexistent", "GOROOT": ""}, nil, ExitFailure, []string{"the go command is not on PATH"}},
 		{"port taken", map[string]string{"main.go": app}, nil, []string{"--addr", heldAddr}, ExitFailure, []string{heldAddr + " is in use by ", "(pid " + strconv.Itoa(os.Getpid()) + ")", "try --addr 127.0.0.1:"}},
 		{"bad address", map[string]string{"main.go": app}, nil, []string{"--addr", "localhost:http2"}, ExitUsage, []string{`address "localhost:http2": port must be a number`}},
+		{"negative ready timeout", map[string]string{"main.go": app}, nil, []string{"--ready-timeout", "-5s"}, ExitUsage, []string{"--ready-timeout -5s: want a positive duration"}},
 		{"negative grace", map[string]string{"main.go": app}, nil, []string{"--grace", "-1s"}, ExitUsage, []string{"--grace -1s: want a positive duration"}},
 		{"bad env", map[string]string{"main.go": app}, nil, []string{"--env", "NOVALUE"}, ExitUsage, []string{`--env "NOVALUE": want KEY=VALUE`}},
 		{"bad golocal.toml", map[string]string{"main.go": app, "golocal.toml": "[watch]\nroot = [\"x\"]\n"}, nil, nil, ExitUsage, []string{"golocal.toml: line 2: unknown key watch.root"}},
@@ -886,5 +887,17 @@ func TestListenFrontFallsBack(t *testing.T) {
 		t.Fatal("an address the user chose was swapped for another")
 	} else if !strings.Contains(err.Error(), "is in use by") {
 		t.Errorf("error %q does not name the holder", err)
+	}
+}
+
+// TestDevReadyTimeoutFlag: an app that never serves is reported after
+// --ready-timeout, not the 30 s default.
+func TestDevReadyTimeoutFlag(t *testing.T) {
+	dir := writeDevModule(t, map[string]string{"main.go": "package main\n\nimport \"time\"\n\nfunc main() { time.Sleep(time.Hour) }\n"})
+	start := time.Now()
+	s := startDev(t, dir, "--ready-timeout", "1s", "--grace", "500ms")
+	s.waitOutput("did not start serving", 90*time.Second)
+	if took := time.Since(start); took > 25*time.Second {
+		t.Errorf("reported after %v: the 1s ready timeout was not used", took)
 	}
 }
