@@ -677,6 +677,8 @@ func (o *devOutput) event(e devloop.Event) {
 		fmt.Fprintln(o.w, p.Cyan("reload ")+strings.Join(e.Paths, ", "))
 	case devloop.EventWarning:
 		fmt.Fprintln(o.w, p.Yellow("warning: ")+e.Message)
+	case devloop.EventSkipped:
+		fmt.Fprintln(o.w, p.Dim("unchanged "+strings.Join(e.Paths, ", ")+" · "+e.Message+", no build"))
 	case devloop.EventStopped:
 		fmt.Fprintln(o.w, p.Dim("stopped"))
 	}

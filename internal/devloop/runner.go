@@ -83,12 +83,13 @@ const (
 	EventReload                             // pages should reload (Paths), no build needed
 	EventWarning                            // advice (Message)
 	EventStopped                            // the runner stopped and left nothing behind
+	EventSkipped                            // Go files changed that the program does not import (Paths): no build
 )
 
 var eventNames = map[EventKind]string{
 	EventBuildStarted: "build-started", EventBuildCanceled: "build-canceled", EventBuildFailed: "build-failed",
 	EventSwapped: "swapped", EventHold: "hold", EventAppFailed: "app-failed", EventStylesChanged: "styles-changed",
-	EventReload: "reload", EventWarning: "warning", EventStopped: "stopped",
+	EventReload: "reload", EventWarning: "warning", EventStopped: "stopped", EventSkipped: "skipped",
 }
 
 // String returns the event's name as used in JSON output.
@@ -132,6 +133,37 @@ type Runner struct {
 	eventMu    sync.Mutex
 	retiring   sync.WaitGroup
 	sequence   int
+	// deps holds the program's package folders (see depSet); nil while
+	// unknown or being refreshed, and then every Go change rebuilds.
+	depsMu  sync.Mutex
+	deps    depSet
+	depsGen int
+}
+
+// refreshDeps forgets the program's dependency folders and asks the go
+// command for them again in the background.
+func (r *Runner) refreshDeps(ctx context.Context) {
+	r.depsMu.Lock()
+	r.deps = nil
+	r.depsGen++
+	gen := r.depsGen
+	r.depsMu.Unlock()
+	go func() {
+		d := loadDeps(ctx, r.goCmd, r.opts.Dir, r.pkg, r.opts.Tags, r.buildEnv)
+		r.depsMu.Lock()
+		if r.depsGen == gen {
+			r.deps = d
+		}
+		r.depsMu.Unlock()
+	}()
+}
+
+// unrelated reports whether paths are Go files the program is not built
+// from (see depSet.unrelated); false while that is not known.
+func (r *Runner) unrelated(paths []string) bool {
+	r.depsMu.Lock()
+	defer r.depsMu.Unlock()
+	return r.deps.unrelated(r.root, paths)
 }
 
 // New checks everything that can be checked before the first build: the go
@@ -344,6 +376,8 @@ func (r *Runner) Run(ctx context.Context) error {
 	settle.Stop()
 	bo := BuildOptions{GoCmd: r.goCmd, Dir: r.opts.Dir, Root: r.root, Package: r.pkg, Flags: r.opts.BuildFlags, Tags: r.opts.Tags, KeepDebugInfo: r.opts.KeepDebugInfo, Env: r.buildEnv}
 
+	r.refreshDeps(ctx)
+
 	var buildingPaths []string
 	startBuild := func() {
 		if buildCancel != nil {
@@ -487,6 +521,8 @@ func (r *Runner) Run(ctx context.Context) error {
 				continue
 			}
 			switch {
+			case c.Rebuild && r.unrelated(c.Paths):
+				r.emit(Event{Kind: EventSkipped, Paths: c.Paths, Message: "not part of " + r.pkg})
 			case c.Rebuild:
 				requestBuild(c.Paths)
 			case c.Restart && lastBinary != "":
@@ -512,6 +548,9 @@ func (r *Runner) Run(ctx context.Context) error {
 		case b := <-buildRes:
 			inFlight--
 			if !b.res.Direct && !errors.Is(b.err, ErrBuildCanceled) {
+				// Imports may have changed: what the program is built from is
+				// asked again; until then every Go change rebuilds.
+				r.refreshDeps(ctx)
 				// A go build ran to completion: its plan (nil when it failed:
 				// another package may be broken) replaces the old one, whose
 				// import configuration may point at stale dependencies.

@@ -1,0 +1,90 @@
+package devloop
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDepSetUnrelated(t *testing.T) {
+	root := filepath.FromSlash("/src/app")
+	deps := depSet{root: true, filepath.Join(root, "web"): true}
+	tests := []struct {
+		name  string
+		deps  depSet
+		paths []string
+		want  bool
+	}{
+		{"unknown deps rebuild", nil, []string{"lib/x.go"}, false},
+		{"no paths rebuild", deps, nil, false},
+		{"main package", deps, []string{"main.go"}, false},
+		{"imported package", deps, []string{"web/handlers.go"}, false},
+		{"package not imported", deps, []string{"tools/gen/gen.go"}, true},
+		{"several, all outside", deps, []string{"a/a.go", "b/b.go"}, true},
+		{"one inside", deps, []string{"a/a.go", "web/x.go"}, false},
+		{"go.mod", deps, []string{"go.mod"}, false},
+		{"embedded template outside", deps, []string{"other/page.html"}, false},
+		{"sub-folder of an imported one", deps, []string{"web/inner/x.go"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.deps.unrelated(root, tt.paths); got != tt.want {
+				t.Errorf("unrelated(%q) = %v, want %v", tt.paths, got, tt.want)
+			}
+		})
+	}
+}
+
+const libApp = `package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+
+	"example.test/app/lib"
+)
+
+func main() {
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, lib.Body()) })
+	http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil)
+}
+`
+
+// TestChangeOutsideTheProgramBuildsNothing: a Go file of the module that
+// the program does not import is saved: no build, a "skipped" event. A
+// package it imports still rebuilds, and once main imports the other
+// package, saving it rebuilds too.
+func TestChangeOutsideTheProgramBuildsNothing(t *testing.T) {
+	lib := func(v string) string { return "package lib\n\nfunc Body() string { return \"" + v + "\" }\n" }
+	other := func(v string) string { return "package other\n\nfunc Body() string { return \"" + v + "\" }\n" }
+	dir := writeModule(t, map[string]string{"main.go": libApp, "lib/lib.go": lib("lib1"), "other/other.go": other("o1")})
+	l := startLoop(t, Options{Dir: dir})
+	l.waitFor(EventSwapped, buildTimeout)
+	waitUntil(t, 30*time.Second, "the dependency set is known", func() bool { return l.r.unrelated([]string{"other/other.go"}) })
+
+	before := l.r.Builds()
+	writeFile(t, filepath.Join(dir, "other", "other.go"), other("o2"))
+	e := l.waitFor(EventSkipped, 10*time.Second)
+	if len(e.Paths) != 1 || e.Paths[0] != "other/other.go" {
+		t.Errorf("skipped paths %q", e.Paths)
+	}
+	if n := l.r.Builds() - before; n != 0 {
+		t.Errorf("%d builds for a package the program does not import", n)
+	}
+
+	writeFile(t, filepath.Join(dir, "lib", "lib.go"), lib("lib2"))
+	if body, err := get(l.waitFor(EventSwapped, buildTimeout).Upstream); err != nil || body != "lib2" {
+		t.Fatalf("after editing an imported package: %q %v", body, err)
+	}
+
+	writeFile(t, filepath.Join(dir, "main.go"), strings.Replace(strings.Replace(libApp, `"example.test/app/lib"`, "\"example.test/app/lib\"\n\t\"example.test/app/other\"", 1), "lib.Body()", "lib.Body()+other.Body()", 1))
+	if body, err := get(l.waitFor(EventSwapped, buildTimeout).Upstream); err != nil || body != "lib2o2" {
+		t.Fatalf("after importing other: %q %v", body, err)
+	}
+	writeFile(t, filepath.Join(dir, "other", "other.go"), other("o3"))
+	if body, err := get(l.waitFor(EventSwapped, buildTimeout).Upstream); err != nil || body != "lib2o3" {
+		t.Fatalf("after editing the newly imported package: %q %v", body, err)
+	}
+}
