@@ -39,7 +39,7 @@ Exit codes:
   0  ok
   1  the command ran and found a failure (a finding, a taken port, a failed check)
   2  usage error (unknown flag, bad value)
-  3  probe only: the request itself failed (DNS, refused, TLS, timeout)
+  3  probe only: the request could not be made or failed (unusable URL, DNS, refused, TLS, timeout)
 
 Environment:
   NO_COLOR  disables colour (colour is only ever used on a terminal)
