@@ -205,6 +205,29 @@ func (c *child) waitReady(ctx context.Context, timeout time.Duration, shared net
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
 	portAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port))
+	var fixedSeen time.Time // when a listener of the app's own was first seen
+	notified := func() {
+		if dialOK(portAddr, 50*time.Millisecond) {
+			c.setUpstream(modePort, portAddr)
+		} else {
+			c.setUpstream(modeNotify, shared.String())
+		}
+	}
+	// answersShared: the shared socket answers HTTP. An app that will say
+	// READY=1 may answer a moment before it does (serve sends it once
+	// accepting), so READY=1 is given a short while to arrive: with it the
+	// next version may overlap this one, without it the old one must stop
+	// first.
+	answersShared := func() {
+		t := time.NewTimer(sharedNotifyWait)
+		defer t.Stop()
+		select {
+		case <-c.notified:
+			notified()
+		case <-t.C:
+			c.setUpstream(modeShared, shared.String())
+		}
+	}
 	for i := 0; ; i++ {
 		select {
 		case <-ctx.Done():
@@ -214,11 +237,7 @@ func (c *child) waitReady(ctx context.Context, timeout time.Duration, shared net
 		case <-deadline.C:
 			return errNotReady
 		case <-c.notified:
-			if dialOK(portAddr, 50*time.Millisecond) {
-				c.setUpstream(modePort, portAddr)
-			} else {
-				c.setUpstream(modeNotify, shared.String())
-			}
+			notified()
 			return nil
 		case <-tick.C:
 		}
@@ -228,38 +247,71 @@ func (c *child) waitReady(ctx context.Context, timeout time.Duration, shared net
 		}
 		// /proc costs more than a connect: look every ~30 ms.
 		if i%15 == 14 {
-			pids := append([]int{c.pid}, procnet.Descendants(c.pid)...)
-			held, _ := procnet.ListeningPortsOf(pids...) // best effort: no /proc, no fixed-port discovery
-			for _, ap := range held {
-				if sameAddrPort(ap, shared) {
-					continue // the inherited shared socket
-				}
-				ip := ap.Addr().Unmap()
-				if ip.IsUnspecified() {
-					if ip.Is4() {
-						ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
-					} else {
-						ip = netip.IPv6Loopback()
-					}
-				}
-				addr := netip.AddrPortFrom(ip, ap.Port()).String()
-				if dialOK(addr, 20*time.Millisecond) {
+			if mode, addr, ok := c.ownListener(shared); ok {
+				if mode == modePort {
 					// On PORT but not on 127.0.0.1 (say [::1]): still a
 					// fresh port per version, so versions overlap.
-					mode := modeFixed
-					if int(ap.Port()) == c.port {
-						mode = modePort
-					}
 					c.setUpstream(mode, addr)
+					return nil
+				}
+				// A port of its own may be the app's only one (a hard-coded
+				// port) or a second listener (an admin or metrics port)
+				// opened before the app serves on the shared socket and
+				// says READY=1. Give READY=1 a moment before deciding.
+				if fixedSeen.IsZero() {
+					fixedSeen = time.Now()
+				} else if time.Since(fixedSeen) >= fixedPortSettle {
+					if sharedAlone && httpAnswers(shared.String(), 100*time.Millisecond) {
+						answersShared()
+					} else {
+						c.setUpstream(mode, addr)
+					}
 					return nil
 				}
 			}
 		}
 		if sharedAlone && i%50 == 49 && httpAnswers(shared.String(), 100*time.Millisecond) {
-			c.setUpstream(modeShared, shared.String())
+			answersShared()
 			return nil
 		}
 	}
+}
+
+// fixedPortSettle is how long a listening port of the app's own must stand
+// without READY=1 before the runner treats it as the app's hard-coded port.
+const fixedPortSettle = 300 * time.Millisecond
+
+// sharedNotifyWait is how long an app that answers on the shared socket is
+// given to say READY=1 before it is taken for one that never will.
+const sharedNotifyWait = 150 * time.Millisecond
+
+// ownListener looks in /proc for a listening socket of the child (or its
+// descendants) other than the shared one that answers a connect, and says
+// whether it is on PORT (modePort) or elsewhere (modeFixed).
+func (c *child) ownListener(shared net.Addr) (readyMode, string, bool) {
+	pids := append([]int{c.pid}, procnet.Descendants(c.pid)...)
+	held, _ := procnet.ListeningPortsOf(pids...) // best effort: no /proc, no fixed-port discovery
+	for _, ap := range held {
+		if sameAddrPort(ap, shared) {
+			continue // the inherited shared socket
+		}
+		ip := ap.Addr().Unmap()
+		if ip.IsUnspecified() {
+			if ip.Is4() {
+				ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+			} else {
+				ip = netip.IPv6Loopback()
+			}
+		}
+		addr := netip.AddrPortFrom(ip, ap.Port()).String()
+		if dialOK(addr, 20*time.Millisecond) {
+			if int(ap.Port()) == c.port {
+				return modePort, addr, true
+			}
+			return modeFixed, addr, true
+		}
+	}
+	return 0, "", false
 }
 
 // sameAddrPort reports whether ap, read from /proc, is the address a.

@@ -88,3 +88,50 @@ func TestChangeOutsideTheProgramBuildsNothing(t *testing.T) {
 		t.Fatalf("after editing the newly imported package: %q %v", body, err)
 	}
 }
+
+// adminPortApp opens a second listener (an admin port, as serve.Admin
+// does) before it serves on the shared socket (fd 3) and says READY=1 a
+// little later. The runner must not mistake the admin port for a
+// hard-coded one.
+const adminPortApp = `package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+func main() {
+	admin, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	go http.Serve(admin, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ADMIN") }))
+	time.Sleep(150 * time.Millisecond) // longer than a /proc scan, shorter than the settle time
+	ln, err := net.FileListener(os.NewFile(3, "shared"))
+	if err != nil {
+		panic(err)
+	}
+	if sock := os.Getenv("NOTIFY_SOCKET"); sock != "" {
+		if c, err := net.Dial("unixgram", sock); err == nil {
+			c.Write([]byte("READY=1"))
+			c.Close()
+		}
+	}
+	http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "APP") }))
+}
+`
+
+func TestAdminPortIsNotTakenForTheApp(t *testing.T) {
+	dir := writeModule(t, map[string]string{"main.go": adminPortApp})
+	l := startLoop(t, Options{Dir: dir})
+	e := l.waitFor(EventSwapped, buildTimeout)
+	if e.Mode != modeNotify.String() {
+		t.Errorf("mode %q, want %q (the admin port was taken for the app)", e.Mode, modeNotify)
+	}
+	if body, err := get(e.Upstream); err != nil || body != "APP" {
+		t.Errorf("upstream %v answers %q %v, want APP", e.Upstream, body, err)
+	}
+}
