@@ -32,14 +32,8 @@ const maxCCDirectives = 1000
 func ParseCacheControl(v string) CacheControl {
 	var cc CacheControl
 	seen := map[string]bool{}
-	for _, part := range splitQuoted(v, ',') {
-		part = strings.Trim(part, " \t")
-		if part == "" {
-			continue
-		}
-		name, value, hasValue := strings.Cut(part, "=")
-		name = strings.ToLower(strings.Trim(name, " \t"))
-		value = strings.Trim(value, " \t")
+	for _, d := range splitDirectives(v, ',') {
+		name, value, hasValue := d.name, d.value, d.hasValue
 		if strings.HasPrefix(value, `"`) {
 			value = unquote(value)
 		}

@@ -59,6 +59,33 @@ func ParseMediaType(v string) MediaType {
 	return mt
 }
 
+// rawDirective is one "name[=value]" member of a directive list such as
+// Cache-Control or Strict-Transport-Security: name lower-cased, both trimmed
+// of spaces and tabs, value still quoted if it was.
+type rawDirective struct {
+	name, value string
+	hasValue    bool
+}
+
+// splitDirectives splits a directive list at sep (outside quoted strings),
+// skipping empty members.
+func splitDirectives(v string, sep byte) []rawDirective {
+	var out []rawDirective
+	for _, part := range splitQuoted(v, sep) {
+		part = strings.Trim(part, " \t")
+		if part == "" {
+			continue
+		}
+		name, value, hasValue := strings.Cut(part, "=")
+		out = append(out, rawDirective{
+			name:     strings.ToLower(strings.Trim(name, " \t")),
+			value:    strings.Trim(value, " \t"),
+			hasValue: hasValue,
+		})
+	}
+	return out
+}
+
 // splitQuoted splits s on sep outside double-quoted strings.
 func splitQuoted(s string, sep byte) []string {
 	var out []string

@@ -25,14 +25,8 @@ const hstsShort = 15552000
 func ParseHSTS(v string) HSTS {
 	var h HSTS
 	seen := map[string]bool{}
-	for _, d := range splitQuoted(v, ';') {
-		d = strings.Trim(d, " \t")
-		if d == "" {
-			continue
-		}
-		name, value, hasValue := strings.Cut(d, "=")
-		name = strings.ToLower(strings.Trim(name, " \t"))
-		value = strings.Trim(value, " \t")
+	for _, d := range splitDirectives(v, ';') {
+		name, value, hasValue := d.name, d.value, d.hasValue
 		if !isTokenString(name) {
 			h.Err = fmt.Sprintf("directive %q is not a token", Escape(name))
 			return h
