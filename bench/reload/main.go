@@ -36,23 +36,12 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/golocal/golocal/internal/devtest"
 )
 
-const appSource = `package main
-
-import (
-	"fmt"
-	"net/http"
-	"os"
-)
-
-func main() {
-	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, "BODY")
-	})
-	http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil)
-}
-`
+// appSource is the 15-line net/http app the tests of golocal dev use too.
+const appSource = devtest.PortApp
 
 // pollEvery is how often the measuring client asks for the new body, for
 // golocal dev and for the floor alike. Each answer through the front costs

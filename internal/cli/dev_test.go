@@ -24,53 +24,21 @@ import (
 
 	"github.com/golocal/golocal/internal/devloop"
 	"github.com/golocal/golocal/internal/devproxy"
+	"github.com/golocal/golocal/internal/devtest"
 	"github.com/golocal/golocal/internal/procnet"
 )
 
-const devTestApp = `package main
+// devTestApp is the shared 15-line app (see devtest.PortApp).
+const devTestApp = devtest.PortApp
 
-import (
-	"fmt"
-	"net/http"
-	"os"
-)
-
-func main() {
-	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, "BODY")
-	})
-	http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil)
-}
-`
-
-func devApp(body string) string { return strings.Replace(devTestApp, "BODY", body, 1) }
+func devApp(body string) string { return devtest.App(body) }
 
 func writeDevModule(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if _, ok := files["go.mod"]; !ok {
-		files["go.mod"] = "module example.test/app\n\ngo 1.26\n"
-	}
-	for name, content := range files {
-		saveFile(t, filepath.Join(dir, name), content)
-	}
-	return dir
+	return devtest.WriteModule(t, files)
 }
 
-// saveFile writes like an editor: a temporary file renamed into place.
-func saveFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".swp")
-	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-}
+// saveFile writes like an editor (see devtest.Save).
+func saveFile(t *testing.T, path, content string) { devtest.Save(t, path, content) }
 
 func freeAddr(t *testing.T) string {
 	t.Helper()

@@ -14,57 +14,20 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/golocal/golocal/internal/devtest"
 )
 
-// portApp is a 15-line net/http app that only knows PORT, like most.
-const portApp = `package main
+// portApp is the shared 15-line app (see devtest.PortApp).
+const portApp = devtest.PortApp
 
-import (
-	"fmt"
-	"net/http"
-	"os"
-)
-
-func main() {
-	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, "BODY")
-	})
-	if err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-}
-`
-
-func appSource(body string) string { return strings.Replace(portApp, "BODY", body, 1) }
+func appSource(body string) string { return devtest.App(body) }
 
 // writeModule creates a module with the given files in a fresh folder.
-func writeModule(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if _, ok := files["go.mod"]; !ok {
-		files["go.mod"] = "module example.test/app\n\ngo 1.26\n"
-	}
-	for name, content := range files {
-		writeFile(t, filepath.Join(dir, name), content)
-	}
-	return dir
-}
+func writeModule(t *testing.T, files map[string]string) string { return devtest.WriteModule(t, files) }
 
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// Write then rename, as editors do, so the watcher never sees half a file.
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-}
+// writeFile saves like an editor (see devtest.Save).
+func writeFile(t *testing.T, path, content string) { devtest.Save(t, path, content) }
 
 // loop is a Runner under test with its events recorded.
 type loop struct {
