@@ -60,6 +60,14 @@ func TestProbeRequestFailedExit3(t *testing.T) {
 	if code != ExitRequestFailed || !strings.Contains(errOut, "refused") || !strings.Contains(out, "assuming http://") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
+	// Issue 18: the error is printed once (it was on stdout and stderr),
+	// and no table of dashes stands for timings that never happened.
+	if n := strings.Count(out+errOut, "nothing listens there"); n != 1 {
+		t.Errorf("the error is printed %d times, want once:\nstdout:\n%s\nstderr:\n%s", n, out, errOut)
+	}
+	if strings.Contains(out, "starttransfer") || strings.Contains(out, "phase") {
+		t.Errorf("a timing table although nothing connected:\n%s", out)
+	}
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("took %v", time.Since(start))
 	}

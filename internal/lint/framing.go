@@ -119,6 +119,12 @@ func checkTEAndCL(c *checker) {
 
 func checkCLMismatch(c *checker) {
 	r := c.ex.Raw
+	if r.HeadComplete && r.Chunked && r.ClosedEarly && !r.BodyTruncated {
+		te, _ := c.first("Transfer-Encoding")
+		c.add(evidence(te), "end a chunked body with its last chunk (0\\r\\n\\r\\n) before closing; do not close the connection mid-body",
+			"the chunked body ended after %d bytes without its last chunk: browsers fail with ERR_INCOMPLETE_CHUNKED_ENCODING", r.BodyBytes)
+		return
+	}
 	if !r.HeadComplete || len(r.ContentLengths) == 0 || len(r.TransferEncodings) > 0 || r.BodyFraming == "none" {
 		return
 	}

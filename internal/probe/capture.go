@@ -1,10 +1,13 @@
 package probe
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"sync"
 	"time"
+
+	"github.com/golocal/golocal/internal/lint"
 )
 
 // captureConn records the bytes an HTTP/1.x response arrives in, below
@@ -136,4 +139,69 @@ func (c *captureConn) finish() {
 	_ = c.Conn.SetDeadline(time.Now())
 	_ = c.Conn.Close()
 	<-c.done
+}
+
+// collectCapture stops every capture of the hop and returns the bytes of
+// the last connection (the one that carried the response) and how many
+// arrived in all. When Go refused the response (refused), it first keeps
+// reading a little, bounded by deadline, so the raw view holds the whole
+// of it.
+func (s *hopState) collectCapture(method string, refused bool, deadline time.Time) (raw []byte, wire int64) {
+	s.mu.Lock()
+	captures := s.captures
+	s.mu.Unlock()
+	if n := len(captures); n > 0 {
+		last := captures[n-1]
+		if refused {
+			drain(last, method, earliest(deadline, time.Now().Add(time.Second)))
+		}
+		raw, wire, _, _ = last.snapshot()
+	}
+	for _, c := range captures {
+		c.finish()
+	}
+	return raw, wire
+}
+
+// drain waits, bounded by deadline, until the capture holds a complete
+// response, the peer closed, or nothing arrived for 200 ms.
+func drain(c *captureConn, method string, deadline time.Time) {
+	for {
+		kept, _, ended, _ := c.snapshot()
+		if ended || len(kept) >= c.limit {
+			return
+		}
+		if r, err := lint.ParseRawFor(method, kept); err == nil && r.Complete {
+			return
+		}
+		if !c.wait(earliest(deadline, time.Now().Add(200*time.Millisecond))) {
+			return
+		}
+	}
+}
+
+// parseCapture parses the raw bytes and, when the capture was cut at its
+// limit, corrects what the cut made look wrong: the body did not end
+// early, it was only not all kept.
+func parseCapture(method string, raw []byte, wire int64, limit int) *lint.RawResponse {
+	r, _ := lint.ParseRawFor(method, raw)
+	if wire <= int64(len(raw)) || !r.HeadComplete {
+		return r
+	}
+	r.BodyTruncated = true
+	r.Errors = append(r.Errors, fmt.Sprintf("only the first %d of %d bytes were kept", limit, wire))
+	if r.BodyFraming == "content-length" || (r.BodyFraming == "close" && r.ExpectedLength < 0) {
+		got := wire - int64(r.HeadBytes)
+		r.BodyBytes = got
+		if r.ExpectedLength >= 0 {
+			r.BodyBytes = min(got, r.ExpectedLength)
+			r.ClosedEarly = got < r.ExpectedLength
+			r.ExtraBytes = max(0, got-r.ExpectedLength)
+			r.Complete = !r.ClosedEarly
+		}
+	} else if r.BodyFraming == "chunked" {
+		// The end of the chunked body was beyond what was kept.
+		r.ClosedEarly = false
+	}
+	return r
 }

@@ -2,6 +2,8 @@
 // per request, every phase timed in curl's -w terms, the raw HTTP/1.x bytes
 // captured below net/http, and a report in text, JSON or JUnit.
 //
+// [Do] is the entry point for other packages: a URL string and a [Config]
+// in, a [Report] (and an error when the request failed) out.
 // [Run] makes one probe (following redirects hop by hop with
 // Options.FollowRedirects); [Probe] repeats it (-n), runs the active checks
 // (CORS with an origin, content negotiation, the plain-HTTP redirect), lints
@@ -10,6 +12,14 @@
 //	u, note, err := probe.ParseURL("localhost:8080/health") // note: assuming http://
 //	rep := probe.Probe(ctx, u, probe.Config{Runs: 20, SLO: slo})
 //	probe.WriteText(os.Stdout, rep, term.Palette{})
+//
+// Each [Hop] embeds the [lint.Exchange] it made (request, status, header,
+// raw views, body prefix), so the probe, the linter and the report share one
+// model of a response; the Hop adds timing, the connection and sizes. The
+// code follows a request's phases: transport.go (dialers, TLS), send.go
+// (request, body), capture.go (the raw HTTP/1.x bytes), h2raw.go (the raw
+// HTTP/2 head), timing.go (trace hooks to curl's phases) and errors.go
+// (what went wrong, in words a user can act on).
 //
 // Timings are cumulative from a clock started before name resolution, as
 // curl's are: namelookup (DNSDone, or the first connect attempt when no

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/golocal/golocal/internal/lint"
 	"github.com/golocal/golocal/internal/probe"
 )
 
@@ -41,4 +42,26 @@ func ExampleParseSLO() {
 	// total 300ms
 	// starttransfer 100ms
 	// true
+}
+
+func ExampleDo() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		fmt.Fprint(w, "hello")
+	}))
+	defer srv.Close()
+
+	rep, err := probe.Do(context.Background(), srv.URL, probe.Config{})
+	if err != nil {
+		fmt.Println("request failed:", err)
+		return
+	}
+	fmt.Println(rep.Final().Status, "errors:", rep.Lint.Count(lint.Error), "exit:", rep.ExitCode)
+
+	_, err = probe.Do(context.Background(), "ftp://example.test/", probe.Config{})
+	fmt.Println(err)
+	// Output:
+	// 200 errors: 0 exit: 0
+	// unsupported URL scheme "ftp" in "ftp://example.test/": golocal probe speaks http and https
 }

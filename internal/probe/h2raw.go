@@ -61,6 +61,29 @@ type h2Head struct {
 	BlockBytes int64
 }
 
+// wantRawH2 reports whether the hop gets the raw HTTP/2 view: its
+// connection spoke HTTP/2 and Go's client either accepted the response or
+// refused it with an HTTP/2 stream or connection error.
+func (h *Hop) wantRawH2(opts Options, doErr error) bool {
+	h2Conn := h.ALPN == "h2" || (opts.HTTP == "2" && h.URL.Scheme == "http")
+	return h2Conn && h.Raw == nil && !opts.noRawH2 && (doErr == nil || isH2ClientError(doErr))
+}
+
+// readRawH2 makes the raw HTTP/2 exchange, after the clock stopped, and
+// records its fields (or why it failed) in the hop.
+func (h *Hop) readRawH2(ctx context.Context, opts Options, req *http.Request, body []byte) {
+	head, err := rawH2Exchange(ctx, opts, h.Method, h.URL, req.Host, req.Header, body)
+	if err != nil {
+		h.H2Error = "the raw HTTP/2 exchange failed: " + err.Error()
+		return
+	}
+	h.H2Fields = head.Fields
+	if h.Proto == "" {
+		h.Proto = "HTTP/2.0"
+		h.HeadBytes = fieldsSize(head.Fields)
+	}
+}
+
 // errH2Limit is returned when the server sends more than the raw exchange
 // reads.
 var errH2Limit = errors.New("more bytes than the raw HTTP/2 view reads")

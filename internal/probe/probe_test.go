@@ -208,7 +208,13 @@ func TestRawFramingDespiteNetHTTP(t *testing.T) {
 			if tt.refused && (h.ClientError == "" || h.Status != 0 || res.Err != nil) {
 				t.Errorf("want Go's refusal as a finding: client error %q, status %d, err %v", h.ClientError, h.Status, res.Err)
 			}
-			if !tt.refused && h.ClientError != "" {
+			if tt.name == "short body" {
+				// Not Go's refusal of the head: the body ended early. The
+				// hop is linted, not failed.
+				if res.Err != nil || h.Status != 200 || !strings.Contains(h.ClientError, "unexpected EOF") {
+					t.Errorf("short body: err %v, status %d, client error %q; want a linted hop", res.Err, h.Status, h.ClientError)
+				}
+			} else if !tt.refused && h.ClientError != "" {
 				t.Errorf("Go refused what it was expected to accept (and hide): %q", h.ClientError)
 			}
 			rep := lint.Run(h.Exchange, lint.Options{})
@@ -671,5 +677,50 @@ func TestJUnitTimeInSeconds(t *testing.T) {
 	total := time.Duration(rep.Hops[len(rep.Hops)-1].Timings[PhaseTotal])
 	if got := suites.Suites[0].Time; total <= 0 || got >= 1 || math.Abs(got-total.Seconds()) > 1e-6 {
 		t.Errorf("suite time %v s, want the probe's total %v in seconds", got, total)
+	}
+}
+
+// A server that lies about Content-Length and closes early: the probe
+// reports cl-mismatch with the head and the bytes that came, exit 1, and
+// never aborts the lint with exit 3 (before the fix it did: "no valid HTTP
+// response … unexpected EOF").
+func TestShortBodyIsAFinding(t *testing.T) {
+	tests := []struct {
+		name, head, body string
+		wantRule         string
+		wantBody         int64 // de-chunked
+	}{
+		{"content-length", "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 1000\r\nX-Frame-Options: DENY\r\n\r\n", "<p>only part", "cl-mismatch", 12},
+		{"content-length, empty body", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n", "", "cl-mismatch", 0},
+		{"chunked without last chunk", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n", "5\r\nhello\r\n", "cl-mismatch", 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := rawServer(t, func(c net.Conn) { _, _ = io.WriteString(c, tt.head+tt.body) })
+			rep := Probe(context.Background(), mustURL(t, "http://"+addr+"/"), Config{Options: Options{Timeout: 5 * time.Second}})
+			if rep.Error != nil || rep.ExitCode != ExitFailure || rep.Lint == nil {
+				t.Fatalf("error %+v, exit %d, lint %v; want exit 1 with a lint report", rep.Error, rep.ExitCode, rep.Lint != nil)
+			}
+			var f *lint.Finding
+			for i := range rep.Lint.Findings {
+				if rep.Lint.Findings[i].Rule == tt.wantRule {
+					f = &rep.Lint.Findings[i]
+				}
+			}
+			if f == nil || f.Severity != lint.Error {
+				t.Fatalf("no %s error finding; findings %+v", tt.wantRule, rep.Lint.Findings)
+			}
+			h := rep.Hops[0]
+			if h.Status != 200 || !hasHeader(h, "Content-Type") || h.BodyBytes != tt.wantBody {
+				t.Errorf("hop: status %d, body %d B, headers %+v; want the head and the %d body bytes received", h.Status, h.BodyBytes, h.Headers, tt.wantBody)
+			}
+			if h.Reached != PhaseStartTransfer || h.Timings[PhaseTotal] != 0 {
+				t.Errorf("reached %q total %v; the body never ended, so total stays 0", h.Reached, h.Timings[PhaseTotal])
+			}
+			// The rest of the response was linted too.
+			if tt.name == "content-length" && !rep.Lint.Has("xcto") {
+				t.Errorf("xcto not reported: the head was not linted; findings %+v", rep.Lint.Findings)
+			}
+		})
 	}
 }

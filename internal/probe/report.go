@@ -166,6 +166,39 @@ func Probe(ctx context.Context, u *url.URL, cfg Config) *Report {
 	return rep
 }
 
+// Do is the one-call entry point for other packages (golocal verify uses
+// it): it parses rawURL as the command line does ([ParseURL]), then runs
+// [Probe]. The report is never nil. err is non-nil when the URL cannot be
+// probed or the request failed; it is then an [*Error] and rep.Error says
+// the same. Otherwise rep.Lint holds the findings on the final response
+// (rep.Final() is that response, with its [lint.Exchange]) and
+// rep.ExitCode says whether a finding at or above cfg.FailOn, a refused
+// response or an SLO breach fails it.
+func Do(ctx context.Context, rawURL string, cfg Config) (*Report, error) {
+	u, note, err := ParseURL(rawURL)
+	if err != nil {
+		rep := URLErrorReport(rawURL, err, cfg.FailOn)
+		return rep, &Error{Kind: ErrURL, Message: err.Error(), Err: err}
+	}
+	if note != "" {
+		cfg.Notes = append(slices.Clip(cfg.Notes), note)
+	}
+	rep := Probe(ctx, u, cfg)
+	if e := failed(rep.Results); e != nil {
+		return rep, e
+	}
+	return rep, nil
+}
+
+// Final returns the final hop of the first run (the response that was
+// linted), or nil when the probe made no request.
+func (r *Report) Final() *Hop {
+	if r == nil || len(r.Results) == 0 {
+		return nil
+	}
+	return r.Results[0].Final()
+}
+
 // URLErrorReport is the report of a probe that could not start because
 // the URL the user gave is unusable (see [ParseURL]): no hops, Error of
 // kind "url" with err's message, exit code 3.
@@ -246,7 +279,11 @@ func hopJSON(h *Hop, now time.Time) HopJSON {
 		RemoteAddr: h.RemoteAddr, LocalAddr: h.LocalAddr, Reached: h.Timings.Reached, DNS: h.Timings.DNS,
 		TLS:       SummarizeTLS(h.TLS, h.VerifyError, now),
 		HeadBytes: h.HeadBytes, BodyBytes: h.BodyBytes, WireBytes: h.WireBytes,
-		ClientError: escape(h.ClientError), Timings: map[Phase]ms{}, Headers: []HeaderJSON{},
+		Timings: map[Phase]ms{}, Headers: []HeaderJSON{},
+	}
+	if h.Err == nil {
+		// A refusal that is a finding; a failed request says why in Error.
+		j.ClientError = escape(h.ClientError)
 	}
 	for _, p := range Phases {
 		j.Timings[p] = ms(h.Timings.Get(p))

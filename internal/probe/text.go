@@ -17,6 +17,8 @@ const barWidth = 40
 // a waterfall bar per phase (like httpstat), then the findings grouped by
 // severity with evidence, fix and reference, the score and grade, and the
 // SLO. Colour comes from p (only on a terminal, never with NO_COLOR).
+// rep.Error, when set, is left out: it is a diagnostic that `golocal probe`
+// prints once, on stderr, with exit code 3.
 func WriteText(w io.Writer, rep *Report, p term.Palette) error {
 	ew := &errWriter{w: w}
 	for _, n := range rep.Notes {
@@ -36,9 +38,8 @@ func WriteText(w io.Writer, rep *Report, p term.Palette) error {
 			ew.printf("  %-14s %10s %10s %10s %10s\n", ph, fmtMS(s.Min), fmtMS(s.Median), fmtMS(s.P90), fmtMS(s.Max))
 		}
 	}
-	if rep.Error != nil {
-		ew.printf("\n%s %s\n", p.Red("request failed:"), rep.Error.Message)
-	}
+	// A failed request is not repeated here: the command prints its
+	// message once, on stderr (see WriteText's doc).
 	if rep.Lint != nil {
 		writeLint(ew, rep.Lint, p)
 	}
@@ -110,6 +111,14 @@ func orDash(s string) string {
 // writeBars draws one line per phase: its cumulative time, its own
 // duration, and a bar placed where it happened within the total.
 func writeBars(ew *errWriter, h HopJSON, p term.Palette) {
+	if h.Timings[PhaseConnect] == 0 {
+		// Nothing connected: a table of dashes says nothing. A lookup
+		// that ran is still worth its line.
+		if h.DNS && h.Timings[PhaseNameLookup] > 0 {
+			ew.printf("  namelookup %s; nothing connected\n", fmtMS(h.Timings[PhaseNameLookup]))
+		}
+		return
+	}
 	end := time.Duration(h.Timings[PhaseTotal])
 	prev := time.Duration(0)
 	for _, ph := range Phases {

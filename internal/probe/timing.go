@@ -1,8 +1,14 @@
 package probe
 
 import (
+	"cmp"
+	"crypto/tls"
 	"encoding/json"
+	"net"
+	"net/http/httptrace"
+	"net/textproto"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -113,4 +119,105 @@ type ms time.Duration
 
 func (d ms) MarshalJSON() ([]byte, error) {
 	return json.Marshal(float64(time.Duration(d).Microseconds()) / 1000)
+}
+
+// hopState collects what the trace hooks and dialers see; hooks can fire
+// late and concurrently, so everything is under mu.
+type hopState struct {
+	mu                                                          sync.Mutex
+	dnsDone, connectStart, connectDone, tlsDone, gotConn, wrote time.Time
+	firstByte, first1xx                                         time.Time
+	dns                                                         bool
+	remote, local                                               string
+	tls                                                         *tls.ConnectionState
+	captures                                                    []*captureConn
+}
+
+func (s *hopState) markFirst(t *time.Time) {
+	now := time.Now()
+	s.mu.Lock()
+	if t.IsZero() {
+		*t = now
+	}
+	s.mu.Unlock()
+}
+
+func (s *hopState) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		DNSDone: func(info httptrace.DNSDoneInfo) {
+			if info.Err != nil {
+				return
+			}
+			s.markFirst(&s.dnsDone)
+			s.mu.Lock()
+			s.dns = true
+			s.mu.Unlock()
+		},
+		ConnectStart: func(string, string) { s.markFirst(&s.connectStart) },
+		ConnectDone: func(_, _ string, err error) {
+			if err == nil {
+				s.markFirst(&s.connectDone)
+			}
+		},
+		GotConn: func(info httptrace.GotConnInfo) {
+			s.markFirst(&s.gotConn)
+			s.mu.Lock()
+			if info.Conn != nil && s.remote == "" {
+				s.remote, s.local = info.Conn.RemoteAddr().String(), info.Conn.LocalAddr().String()
+			}
+			s.mu.Unlock()
+		},
+		WroteRequest:         func(httptrace.WroteRequestInfo) { s.markFirst(&s.wrote) },
+		Got1xxResponse:       func(int, textproto.MIMEHeader) error { s.markFirst(&s.first1xx); return nil },
+		GotFirstResponseByte: func() { s.markFirst(&s.firstByte) },
+	}
+}
+
+// capture wraps c in a [captureConn] of the hop that keeps at most limit bytes.
+func (s *hopState) capture(c net.Conn, limit int) *captureConn {
+	cc := newCaptureConn(c, limit)
+	s.mu.Lock()
+	s.captures = append(s.captures, cc)
+	s.mu.Unlock()
+	return cc
+}
+
+// timings converts the marks to curl's cumulative phases.
+func (s *hopState) timings(start, end time.Time, bodyDone bool) Timings {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	since := func(t time.Time) time.Duration {
+		if t.IsZero() {
+			return 0
+		}
+		return t.Sub(start)
+	}
+	t := Timings{DNS: s.dns}
+	// Without a lookup (an IP literal or --resolve) curl's namelookup is
+	// the moment it had the address, i.e. just before connecting.
+	t.NameLookup = since(cmp.Or(s.dnsDone, s.connectStart))
+	t.Connect = since(s.connectDone)
+	t.AppConnect = since(s.tlsDone)
+	t.PreTransfer = since(s.gotConn)
+	t.PostTransfer = since(s.wrote)
+	t.StartTransfer = since(s.firstByte)
+	t.FirstInterim = since(s.first1xx)
+	// Over HTTP/2 the read loop can see the response before the writing
+	// goroutine reports WroteRequest; the request was necessarily sent by
+	// the time an answer arrived, so posttransfer is at most starttransfer.
+	if t.StartTransfer > 0 && t.PostTransfer > t.StartTransfer {
+		t.PostTransfer = t.StartTransfer
+	}
+	if bodyDone {
+		t.Total = end.Sub(start)
+	}
+	for _, p := range []struct {
+		ph Phase
+		v  time.Duration
+	}{{PhaseNameLookup, t.NameLookup}, {PhaseConnect, t.Connect}, {PhaseAppConnect, t.AppConnect}, {PhasePreTransfer, t.PreTransfer}, {PhasePostTransfer, t.PostTransfer}, {PhaseStartTransfer, t.StartTransfer}, {PhaseTotal, t.Total}} {
+		if p.v > 0 {
+			t.Reached = p.ph
+		}
+	}
+	return t
 }
