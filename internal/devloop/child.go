@@ -1,7 +1,6 @@
 package devloop
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,13 +12,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/golocal/golocal/internal/procnet"
+	"github.com/golocal/golocal/internal/tail"
 	"github.com/golocal/golocal/listen"
+	"github.com/golocal/golocal/serve"
 )
 
 // readyMode says how a child serves, which decides how the next one is
@@ -67,10 +67,10 @@ type child struct {
 	binary   string
 	port     int
 	started  time.Time
-	output   *tailBuffer
-	notify   *net.UnixConn
-	notified chan struct{} // closed on READY=1
-	exited   chan struct{} // closed when the process has been reaped
+	output   *tail.Buffer
+	notify   *serve.NotifyReceiver
+	notified <-chan struct{} // closed on READY=1
+	exited   chan struct{}   // closed when the process has been reaped
 	exitErr  error
 	stopOnce sync.Once
 	mode     readyMode
@@ -97,25 +97,23 @@ func startChild(spec childSpec) (*child, error) {
 		return nil, err
 	}
 	c := &child{
-		binary:   spec.binary,
-		port:     port,
-		output:   &tailBuffer{max: 16 << 10},
-		notified: make(chan struct{}),
-		exited:   make(chan struct{}),
+		binary: spec.binary,
+		port:   port,
+		output: tail.New(16<<10, nil),
+		exited: make(chan struct{}),
 	}
 	notifyPath := filepath.Join(spec.tempDir, "notify-"+strconv.Itoa(spec.sequence))
-	_ = os.Remove(notifyPath)
-	nc, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: notifyPath, Net: "unixgram"})
+	nc, err := serve.ListenNotify(notifyPath)
 	if err != nil {
-		return nil, fmt.Errorf("cannot create the readiness socket %s: %w", notifyPath, err)
+		return nil, fmt.Errorf("cannot create the readiness socket: %w", err)
 	}
 	c.notify = nc
-	go c.readNotify()
+	c.notified = nc.Await("READY=1")
 
 	cmd := exec.Command(spec.binary, spec.args...)
 	cmd.Env = append(append([]string(nil), spec.env...),
 		"PORT="+strconv.Itoa(port),
-		"NOTIFY_SOCKET="+notifyPath,
+		nc.Env(),
 	)
 	// The shared socket becomes fd 3 with LISTEN_FDS=1, LISTEN_FDNAMES=http
 	// and LISTEN_PID set to the app's own pid (through an exec'ing shell,
@@ -141,7 +139,6 @@ func startChild(spec childSpec) (*child, error) {
 		c.exitErr = cmd.Wait()
 		close(c.exited)
 		nc.Close()
-		_ = os.Remove(notifyPath)
 	}()
 	return c, nil
 }
@@ -151,27 +148,6 @@ func orDiscard(w io.Writer) io.Writer {
 		return io.Discard
 	}
 	return w
-}
-
-// readNotify reads sd_notify datagrams (https://www.freedesktop.org/software/systemd/man/sd_notify.html):
-// newline-separated KEY=VALUE lines; READY=1 marks the child ready.
-func (c *child) readNotify() {
-	buf := make([]byte, 4096)
-	for {
-		n, _, err := c.notify.ReadFromUnix(buf)
-		if err != nil {
-			return
-		}
-		for _, line := range strings.Split(string(buf[:n]), "\n") {
-			if strings.TrimSpace(line) == "READY=1" {
-				select {
-				case <-c.notified:
-				default:
-					close(c.notified)
-				}
-			}
-		}
-	}
 }
 
 // exitDescription says how the child ended, for messages.
@@ -401,30 +377,4 @@ func freeLoopbackPort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	max int
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf.Write(p)
-	if t.buf.Len() > t.max {
-		b := t.buf.Bytes()
-		keep := append([]byte(nil), b[len(b)-t.max:]...)
-		t.buf.Reset()
-		t.buf.Write(keep)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.buf.String()
 }
