@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -150,11 +151,46 @@ func checkVaryConneg(c *checker) {
 		}
 		b1, _ := c.ex.body()
 		b2, _ := v.Exchange.body()
-		if !bytes.Equal(b1, b2) {
+		if !bytes.Equal(b1, b2) && !bytes.Equal(maskNonces(b1), maskNonces(b2)) {
 			c.addSev(Info, v.Header+": "+Escape(v.Value), fix+" if the content is negotiated",
 				"with %s: %s the body differs (%d vs %d bytes) but Vary lacks %s; dynamic content changes bodies too, so check", v.Header, Escape(v.Value), len(b1), len(b2), v.Header)
 		}
 	}
+}
+
+// nonceLike matches runs of base64, base64url or hex characters long
+// enough to be a per-request value (a CSP nonce, a CSRF token, a request
+// id); nonceToken decides which of them are.
+var nonceLike = regexp.MustCompile(`[A-Za-z0-9+/_=-]{16,}`)
+
+// maskNonces replaces per-request tokens in a body with a fixed mark, so
+// two answers that differ only by a fresh nonce or CSRF token compare
+// equal: such a body is dynamic, not negotiated.
+func maskNonces(b []byte) []byte {
+	return nonceLike.ReplaceAllFunc(b, func(tok []byte) []byte {
+		if nonceToken(tok) {
+			return []byte("\x00nonce\x00")
+		}
+		return tok
+	})
+}
+
+// nonceToken reports whether tok looks random rather than like a word or a
+// path: it holds a digit, or both upper- and lower-case letters. A long
+// word ("internationalization") or a lower-case slug has neither.
+func nonceToken(tok []byte) bool {
+	var digit, upper, lower bool
+	for _, c := range tok {
+		switch {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= 'a' && c <= 'z':
+			lower = true
+		}
+	}
+	return digit || (upper && lower)
 }
 
 func checkExpires(c *checker) {

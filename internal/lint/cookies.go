@@ -194,6 +194,13 @@ func ckNoSecure(c *checker, f Field, ck SetCookie) {
 	if ck.Secure || ck.deletes(c.now()) {
 		return
 	}
+	if !c.https {
+		// Over plain HTTP (development) Secure cannot be tested; the
+		// Observatory still deducts for it, so say what to do.
+		c.addSev(Info, evidence(f), "add Secure once the site is served over HTTPS (browsers accept Secure cookies from http://localhost)",
+			"%s is set without Secure: over HTTPS it would leak on any plain-HTTP request, and the Observatory deducts for it", cookieLabel(ck))
+		return
+	}
 	sev := Warn
 	what := ""
 	if sessionLike(ck.Name) {

@@ -149,6 +149,9 @@ func cspUnsafeReasons(p CSPPolicy) []string {
 		nonceHash = nonceHash || isNonceOrHash(s)
 		strictDynamic = strictDynamic || strings.EqualFold(s, "'strict-dynamic'")
 	}
+	if strictDynamic && !nonceHash {
+		why = append(why, "'strict-dynamic' without a nonce or hash (no script can load; the Observatory counts the policy invalid)")
+	}
 	for _, s := range script {
 		ls := strings.ToLower(s)
 		switch {
@@ -178,17 +181,40 @@ func cspUnsafeReasons(p CSPPolicy) []string {
 }
 
 func checkCSPUnsafe(c *checker) {
-	for _, f := range c.all("Content-Security-Policy") {
+	// The header policies and <meta> ones: the score reads both.
+	fields := c.all("Content-Security-Policy")
+	for _, m := range c.html().metaCSP {
+		fields = append(fields, Field{Name: "Content-Security-Policy", Value: m, Line: []byte(`<meta http-equiv="Content-Security-Policy" content="` + m + `">`)})
+	}
+	for _, f := range fields {
 		for _, p := range ParseCSP(f.Value) {
 			if len(p.Directives) == 0 {
 				continue
 			}
-			if why := cspUnsafeReasons(p); len(why) > 0 {
+			why := cspUnsafeReasons(p)
+			if c.https {
+				why = append(why, cspInsecureSources(p)...)
+			}
+			if len(why) > 0 {
 				c.add(evidence(f), "use script-src 'self' 'nonce-…' (or hashes) and object-src 'none'; drop 'unsafe-inline', 'unsafe-eval', data: and scheme-wide sources",
 					"the policy does not stop injected scripts: %s", Escape(strings.Join(why, "; ")))
 			}
 		}
 	}
+}
+
+// cspInsecureSources names http: and ftp: sources of a policy served over
+// HTTPS: mixed content the Observatory deducts for (passive content too).
+func cspInsecureSources(p CSPPolicy) []string {
+	var why []string
+	for _, d := range p.Directives {
+		for _, s := range d.Sources {
+			if ls := strings.ToLower(s); strings.HasPrefix(ls, "http:") || strings.HasPrefix(ls, "ftp:") {
+				why = append(why, s+" in "+d.Name+" on an HTTPS page")
+			}
+		}
+	}
+	return why
 }
 
 func checkCSPComma(c *checker) {

@@ -21,9 +21,18 @@
 //
 // Rules live in one file per family: framing.go, contenttype.go, cors.go,
 // cookies.go, hsts.go, csp.go, headers.go and cache.go; rules.go is the
-// registry and score.go the Observatory model. Every parser of response
+// registry (id, family, severity, reference and its link, what goes wrong,
+// the fix) and score.go the Observatory model. docs/lint-rules.md, the
+// catalog users read, is generated from the registry by catalog.go:
+// after changing a rule run `go generate ./internal/lint` (a test fails
+// while the file is stale). Every parser of response
 // input (ParseRaw, ParseSetCookie, ParseCSP, ParseHSTS, ParseCacheControl,
 // ParseMediaType, ParseSFDictionary) is lenient, bounded and never panics.
-// The package linttest serves canned raw bytes (HTTP/1.x, or HTTP/2 frames)
+// The package lint
+
 // on loopback for tests.
+//
+//go:generate go run ./gen -o ../../docs/lint-rules.mdtest serves canned raw bytes (HTTP/1.x, or HTTP/2 frames)
 package lint
+
+//go:generate go run ./gen -o ../../docs/lint-rules.md

@@ -60,11 +60,54 @@ func effectiveReferrerPolicy(fields []Field) string {
 }
 
 func checkReferrerPolicy(c *checker) {
-	if p := effectiveReferrerPolicy(c.fields); unsafeReferrerPolicies[p] {
-		f, _ := c.first("Referrer-Policy")
-		c.add(evidence(f), "use Referrer-Policy: strict-origin-when-cross-origin (or no-referrer)",
-			"Referrer-Policy %s sends the page's URL or origin to other sites (on downgrade too for some values)", p)
+	// The header and <meta name="referrer"> together, as the score reads them.
+	fields := c.all("Referrer-Policy")
+	for _, m := range c.html().metaReferrer {
+		fields = append(fields, Field{Name: "Referrer-Policy", Value: m, Line: []byte(`<meta name="referrer" content="` + m + `">`)})
 	}
+	if len(fields) == 0 {
+		return
+	}
+	switch p := effectiveReferrerPolicy(fields); {
+	case unsafeReferrerPolicies[p]:
+		c.add(evidence(fields[0]), "use Referrer-Policy: strict-origin-when-cross-origin (or no-referrer)",
+			"Referrer-Policy %s sends the page's URL or origin to other sites (on downgrade too for some values)", p)
+	case p == "":
+		c.add(evidence(fields[0]), "use Referrer-Policy: strict-origin-when-cross-origin (or no-referrer)",
+			"Referrer-Policy holds no value browsers recognise: they ignore it and apply their default")
+	}
+}
+
+func checkXFOMissing(c *checker) {
+	switch t := c.scoreXFO(); t.Result {
+	case "x-frame-options-not-implemented":
+		c.add("", "send Content-Security-Policy: frame-ancestors 'none' (or 'self'), and X-Frame-Options: DENY for older browsers",
+			"neither X-Frame-Options nor CSP frame-ancestors: any site can frame the page (clickjacking)")
+	case "x-frame-options-header-invalid":
+		f, _ := c.first("X-Frame-Options")
+		c.add(evidence(f), "send X-Frame-Options: DENY (or SAMEORIGIN), or CSP frame-ancestors",
+			"X-Frame-Options %q is not DENY or SAMEORIGIN: browsers ignore it and allow framing", Escape(f.Value))
+	}
+}
+
+func checkSRIMissing(c *checker) {
+	result, offenders := c.sri()
+	if observatoryModifiers[result] >= 0 {
+		return
+	}
+	ev := ""
+	if len(offenders) > 0 {
+		ev = Escape(`<script src="` + strings.Join(offenders[:min(3, len(offenders))], `">, <script src="`) + `">`)
+	}
+	what := "without integrity"
+	switch result {
+	case "sri-implemented-but-external-scripts-not-loaded-securely":
+		what = "over plain HTTP"
+	case "sri-not-implemented-and-external-scripts-not-loaded-securely":
+		what = "without integrity and over plain HTTP"
+	}
+	c.add(ev, `add integrity="sha384-…" crossorigin="anonymous" to third-party scripts and load them over https:// (or host them yourself)`,
+		"%d script(s) from other origins load %s: whoever serves them (or sits on the path) runs code in the page", len(offenders), what)
 }
 
 // featurePolicySyntax recognises "camera 'none'; geolocation 'self'".

@@ -108,6 +108,31 @@ func checkHSTSShort(c *checker) {
 	}
 }
 
+// checkHSTSSixMonths covers the gap between hsts-short (180 days) and the
+// Observatory's six months (182.5 days), where only the score loses points.
+func checkHSTSSixMonths(c *checker) {
+	f, ok := c.first("Strict-Transport-Security")
+	if !ok {
+		return
+	}
+	if h := ParseHSTS(f.Value); h.Err == "" && h.MaxAge >= hstsShort && h.MaxAge < observatoryHSTSSixMonths {
+		c.add(evidence(f), "raise max-age to at least 15768000, ideally 31536000",
+			"HSTS max-age is %d s: at least 180 days, but under the Observatory's six months (15768000 s), so its score loses 10", h.MaxAge)
+	}
+}
+
+func checkHTTPSMissing(c *checker) {
+	if c.https {
+		return
+	}
+	what := ""
+	if isLoopbackHost(hostname(c.ex)) {
+		what = " (normal in development)"
+	}
+	c.add("", "serve over HTTPS in production, redirect http:// to it, and probe the deployed https:// URL for the grade users will see",
+		"the response came over plain HTTP%s: the Observatory's HSTS (−20) and redirection (−20) tests cannot pass", what)
+}
+
 func checkHSTSMissing(c *checker) {
 	if _, ok := c.first("Strict-Transport-Security"); !ok {
 		c.add("", "add Strict-Transport-Security: max-age=31536000; includeSubDomains",

@@ -49,6 +49,7 @@ type Finding struct {
 	Evidence  string   `json:"evidence,omitempty"` // the header line, escaped so it is safe to print
 	Fix       string   `json:"fix"`
 	Reference string   `json:"reference"`
+	Link      string   `json:"link,omitempty"` // the reference's URL
 }
 
 // Skipped names a rule that was not evaluated and why, e.g.
@@ -108,18 +109,22 @@ const (
 	needAttacker                   // Active.Attacker (--origin)
 )
 
-// Rule describes one lint rule of the catalog.
+// Rule describes one lint rule of the catalog. The catalog is the one
+// source of docs/lint-rules.md (see [WriteCatalog]).
 type Rule struct {
 	ID        string
 	Family    string
-	Severity  Severity // the default; a finding may be more severe (e.g. session cookies)
-	Reference string
-	Summary   string
+	Severity  Severity // the default; a finding may be more or less severe (e.g. session cookies)
+	Reference string   // the specification or source, in words ("RFC 9112 §5.1")
+	Summary   string   // what the rule checks, in a few words
+	Why       string   // what goes wrong, and for whom, when the rule fires
+	Fix       string   // the general fix (findings carry a fix for their case)
+	Link      string   // where the reference can be read (https URL)
 	needs     need
 	check     func(*checker)
 }
 
-// Rules returns the catalog, in the order of /work/shared/lint-rules.md.
+// Rules returns the catalog, in the order of docs/lint-rules.md.
 func Rules() []Rule {
 	return slices.Clone(catalog)
 }
@@ -157,7 +162,7 @@ func Run(ex *Exchange, opts Options) *Report {
 		rule.check(c)
 		if c.count > maxFindingsPerRule {
 			c.findings = append(c.findings, Finding{
-				Rule: rule.ID, Severity: rule.Severity, Reference: rule.Reference,
+				Rule: rule.ID, Severity: rule.Severity, Reference: rule.Reference, Link: rule.Link,
 				Message: fmt.Sprintf("%d more findings of this rule not shown", c.count-maxFindingsPerRule),
 				Fix:     "fix the findings above; the same fix applies",
 			})
@@ -278,6 +283,7 @@ func (c *checker) addSev(sev Severity, evidence, fix, format string, args ...any
 		Evidence:  evidence,
 		Fix:       fix,
 		Reference: c.rule.Reference,
+		Link:      c.rule.Link,
 	})
 }
 

@@ -25,6 +25,58 @@ type ScoreTest struct {
 	Modifier   int    `json:"modifier"` // points added (bonus) or removed (penalty)
 	Pass       bool   `json:"pass"`
 	NotChecked string `json:"not_checked,omitempty"` // why golocal could not evaluate it
+	// Rules are, for a deduction (Modifier < 0), the rules whose findings
+	// say what to fix; at least one of them is among the findings.
+	Rules []string `json:"rules,omitempty"`
+}
+
+// deductionRules maps every Observatory result that costs points to the
+// rules that report it with a fix. TestEveryDeductionHasAFinding keeps the
+// two in step: a deduction without a finding leaves the user a grade and
+// no way to raise it.
+var deductionRules = map[string][]string{
+	"csp-implemented-with-insecure-scheme-in-passive-content-only": {"csp-unsafe"},
+	"csp-implemented-with-unsafe-eval":                             {"csp-unsafe"},
+	"csp-implemented-with-unsafe-inline":                           {"csp-unsafe"},
+	"csp-implemented-with-insecure-scheme":                         {"csp-unsafe"},
+	"csp-header-invalid":                                           {"csp-unsafe"},
+	"csp-not-implemented":                                          {"csp-missing"},
+	"csp-not-implemented-but-reporting-enabled":                    {"csp-ro-only"},
+
+	"cookies-without-secure-flag-but-protected-by-hsts":         {"ck-no-secure"},
+	"cookies-session-without-secure-flag-but-protected-by-hsts": {"ck-no-secure"},
+	"cookies-without-secure-flag":                               {"ck-no-secure"},
+	"cookies-samesite-flag-invalid":                             {"ck-samesite-bad", "ck-none-insecure"},
+	"cookies-anticsrf-without-samesite-flag":                    {"ck-default-lax"},
+	"cookies-session-without-httponly-flag":                     {"ck-session-httponly"},
+	"cookies-session-without-secure-flag":                       {"ck-no-secure"},
+
+	"cross-origin-resource-sharing-implemented-with-universal-access": {"cors-reflect"},
+
+	"redirection-off-host-from-http":                  {"redirect-https"},
+	"redirection-not-to-https-on-initial-redirection": {"redirect-https"},
+	"redirection-missing":                             {"redirect-https", "https-missing"},
+	"redirection-not-to-https":                        {"redirect-https"},
+
+	"referrer-policy-unsafe":         {"rp-unsafe"},
+	"referrer-policy-header-invalid": {"rp-unsafe"},
+
+	"hsts-implemented-max-age-less-than-six-months": {"hsts-short", "hsts-six-months"},
+	"hsts-not-implemented":                          {"hsts-missing"},
+	"hsts-header-invalid":                           {"hsts-invalid"},
+	"hsts-not-implemented-no-https":                 {"https-missing"},
+
+	"sri-not-implemented-but-external-scripts-loaded-securely":     {"sri-missing"},
+	"sri-implemented-but-external-scripts-not-loaded-securely":     {"sri-missing"},
+	"sri-not-implemented-and-external-scripts-not-loaded-securely": {"sri-missing"},
+
+	"x-content-type-options-not-implemented": {"xcto"},
+	"x-content-type-options-header-invalid":  {"xcto"},
+
+	"x-frame-options-not-implemented": {"xfo-missing"},
+	"x-frame-options-header-invalid":  {"xfo-missing"},
+
+	"corp-header-invalid": {"corp-invalid"},
 }
 
 // observatoryModifiers is the SCORE_TABLE of the Observatory.
@@ -158,6 +210,11 @@ func score(c *checker, rep *Report) {
 		withBonus += t.Modifier
 		if t.Modifier < 0 {
 			penalised += t.Modifier
+			for _, id := range deductionRules[t.Result] {
+				if rep.Has(id) {
+					t.Rules = append(t.Rules, id)
+				}
+			}
 		}
 	}
 	s := penalised
@@ -518,6 +575,14 @@ func registrable(host string) string {
 
 func (c *checker) scoreSRI() ScoreTest {
 	t := ScoreTest{Name: "subresource-integrity"}
+	t.Result, _ = c.sri()
+	t.Pass = observatoryModifiers[t.Result] >= 0
+	return t
+}
+
+// sri returns the Observatory's subresource-integrity result and the src
+// of every script that cost points (rule sri-missing lists them).
+func (c *checker) sri() (result string, offenders []string) {
 	goodness := []string{
 		"sri-implemented-and-all-scripts-loaded-securely",
 		"sri-implemented-and-external-scripts-loaded-securely",
@@ -529,8 +594,7 @@ func (c *checker) scoreSRI() ScoreTest {
 	ct, _ := c.first("Content-Type")
 	essence := strings.TrimSpace(strings.SplitN(ct.Value, ";", 2)[0])
 	if essence != "" && essence != "text/html" && essence != "application/xhtml+xml" {
-		t.Result, t.Pass = "sri-not-implemented-response-not-html", true
-		return t
+		return "sri-not-implemented-response-not-html", nil
 	}
 	info := c.html()
 	if !info.isHTML && essence == "" {
@@ -560,27 +624,31 @@ func (c *checker) scoreSRI() ScoreTest {
 			foreign = true
 		}
 		secureScheme := (full && strings.HasPrefix(strings.ToLower(s.src), "https://")) || (relOrigin && c.https)
+		r := ""
 		switch {
 		case !secureOrigin && s.integrity && !secureScheme:
-			t.Result = onlyIfWorse("sri-implemented-but-external-scripts-not-loaded-securely", t.Result, goodness)
+			r = "sri-implemented-but-external-scripts-not-loaded-securely"
 		case !secureOrigin && !s.integrity && secureScheme:
-			t.Result = onlyIfWorse("sri-not-implemented-but-external-scripts-loaded-securely", t.Result, goodness)
+			r = "sri-not-implemented-but-external-scripts-loaded-securely"
 		case !secureOrigin && !s.integrity:
-			t.Result = onlyIfWorse("sri-not-implemented-and-external-scripts-not-loaded-securely", t.Result, goodness)
-		case secureOrigin && s.integrity && secureScheme && t.Result == "":
-			t.Result = "sri-implemented-and-all-scripts-loaded-securely"
+			r = "sri-not-implemented-and-external-scripts-not-loaded-securely"
+		case secureOrigin && s.integrity && secureScheme && result == "":
+			result = "sri-implemented-and-all-scripts-loaded-securely"
+		}
+		if r != "" {
+			result = onlyIfWorse(r, result, goodness)
+			offenders = append(offenders, s.src)
 		}
 	}
 	switch {
 	case len(info.scripts) == 0:
-		t.Result = "sri-not-implemented-but-no-scripts-loaded"
-	case t.Result == "" && foreign:
-		t.Result = "sri-implemented-and-external-scripts-loaded-securely"
-	case t.Result == "":
-		t.Result = "sri-not-implemented-but-all-scripts-loaded-from-secure-origin"
+		result = "sri-not-implemented-but-no-scripts-loaded"
+	case result == "" && foreign:
+		result = "sri-implemented-and-external-scripts-loaded-securely"
+	case result == "":
+		result = "sri-not-implemented-but-all-scripts-loaded-from-secure-origin"
 	}
-	t.Pass = observatoryModifiers[t.Result] >= 0
-	return t
+	return result, offenders
 }
 
 func (c *checker) scoreXCTO() ScoreTest {

@@ -3,10 +3,14 @@ package probe
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -720,6 +724,58 @@ func TestShortBodyIsAFinding(t *testing.T) {
 			// The rest of the response was linted too.
 			if tt.name == "content-length" && !rep.Lint.Has("xcto") {
 				t.Errorf("xcto not reported: the head was not linted; findings %+v", rep.Lint.Findings)
+			}
+		})
+	}
+}
+
+// TestConnegIgnoresNonces is issue 18's vary-conneg case: a page that
+// embeds a fresh CSP nonce and CSRF token in every answer differs between
+// the conneg variants only by those tokens, which is not negotiation; a
+// page whose text follows Accept-Language without Vary still fires.
+func TestConnegIgnoresNonces(t *testing.T) {
+	token := func(n int) string {
+		b := make([]byte, n)
+		_, _ = rand.Read(b)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	page := func(w http.ResponseWriter, greeting string) {
+		nonce, csrf := token(18), hex.EncodeToString([]byte(token(16)))
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'nonce-"+nonce+"'")
+		fmt.Fprintf(w, `<!doctype html><title>Orders</title><h1>%s</h1>
+<form method="post"><input type="hidden" name="csrf_token" value="%s"><button>Order</button></form>
+<script nonce="%s">document.title += " ready";</script>
+<p>Request id: %s. Internationalization done server-side.</p>`, greeting, csrf, nonce, token(12))
+	}
+	nonces := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { page(w, "Hello") }))
+	t.Cleanup(nonces.Close)
+	language := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		greeting := "Hello"
+		if strings.HasPrefix(r.Header.Get("Accept-Language"), "fr") {
+			greeting = "Bonjour"
+		}
+		page(w, greeting)
+	}))
+	t.Cleanup(language.Close)
+
+	// The bodies really differ per request: the test can fail.
+	a, b := Run(context.Background(), mustURL(t, nonces.URL), Options{}), Run(context.Background(), mustURL(t, nonces.URL), Options{})
+	if bytes.Equal(a.Final().Body, b.Final().Body) {
+		t.Fatal("two answers of the nonce page are identical; the test proves nothing")
+	}
+	for _, tt := range []struct {
+		name string
+		url  string
+		want bool
+	}{{"fresh nonce and CSRF token", nonces.URL, false}, {"text follows Accept-Language", language.URL, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := Probe(context.Background(), mustURL(t, tt.url+"/"), Config{Conneg: true})
+			if rep.Lint == nil {
+				t.Fatalf("no lint report: %+v", rep.Error)
+			}
+			if got := rep.Lint.Has("vary-conneg"); got != tt.want {
+				t.Errorf("vary-conneg fired = %v, want %v; findings %+v", got, tt.want, rep.Lint.Findings)
 			}
 		})
 	}

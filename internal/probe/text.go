@@ -203,7 +203,11 @@ func writeLint(ew *errWriter, rep *lint.Report, p term.Palette) {
 	// the Observatory's documentation to reverse-engineer it.
 	for _, t := range rep.Tests {
 		if t.Modifier < 0 {
-			ew.printf("  %s %s: %s\n", p.Red(fmt.Sprintf("%+d", t.Modifier)), t.Name, t.Result)
+			fix := ""
+			if len(t.Rules) > 0 {
+				fix = " (fix: see " + strings.Join(t.Rules, " / ") + " above)"
+			}
+			ew.printf("  %s %s: %s%s\n", p.Red(fmt.Sprintf("%+d", t.Modifier)), t.Name, t.Result, fix)
 		}
 	}
 	if httpOnly(rep) {
