@@ -22,8 +22,8 @@
 // (what went wrong, in words a user can act on).
 //
 // Timings are cumulative from a clock started before name resolution, as
-// curl's are: namelookup (DNSDone, or the first connect attempt when no
-// lookup ran), connect (the winning ConnectDone), appconnect (TLS handshake
+// curl's are: namelookup (DNSDone; when no lookup runs, for an IP literal
+// or --resolve, the microseconds spent picking the address, ~0 as in curl), connect (the winning ConnectDone), appconnect (TLS handshake
 // done), pretransfer (GotConn), posttransfer (WroteRequest), starttransfer
 // (GotFirstResponseByte) and total (body read to its end). bench/probe
 // checks them against curl.

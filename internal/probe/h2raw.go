@@ -122,7 +122,7 @@ func rawH2Exchange(ctx context.Context, opts Options, method string, u *url.URL,
 	if time.Until(deadline) <= 0 {
 		return nil, errors.New("no time left within --timeout for the raw HTTP/2 exchange")
 	}
-	tcp, err := dialTCP(ctx, opts, dialAddr(u), deadline)
+	tcp, err := dialTCP(ctx, opts, dialAddr(u), deadline, nil)
 	if err != nil {
 		return nil, fmt.Errorf("connecting: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -777,6 +778,52 @@ func TestConnegIgnoresNonces(t *testing.T) {
 			if got := rep.Lint.Has("vary-conneg"); got != tt.want {
 				t.Errorf("vary-conneg fired = %v, want %v; findings %+v", got, tt.want, rep.Lint.Findings)
 			}
+		})
+	}
+}
+
+// TestNameLookupOfIPLiteral: for an IP literal (and --resolve) no lookup
+// runs, so namelookup is the microseconds the probe took to pick the
+// address, ~0 as curl reports it. Before, it was the time until the first
+// connect attempt: the client's whole set-up (about 1 ms in a fresh
+// process).
+func TestNameLookupOfIPLiteral(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(hello))
+	t.Cleanup(srv.Close)
+	port := mustURL(t, srv.URL).Port()
+	mustResolve := func(t *testing.T, s string) Resolve {
+		r, err := ParseResolve(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	tests := []struct {
+		name string
+		url  string
+		opts Options
+	}{
+		{"IP literal", srv.URL + "/", Options{}},
+		{"--resolve", "http://app.example.test:" + port + "/", Options{Resolve: []Resolve{mustResolve(t, "app.example.test:"+port+":127.0.0.1")}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var lookups []time.Duration
+			for range 5 {
+				h := Run(context.Background(), mustURL(t, tt.url), tt.opts).Final()
+				if h.Err != nil || h.Timings.DNS {
+					t.Fatalf("err %v, dns %v; want a response without a lookup", h.Err, h.Timings.DNS)
+				}
+				if h.Timings.NameLookup <= 0 || h.Timings.NameLookup > h.Timings.Connect {
+					t.Fatalf("namelookup %v, connect %v: want 0 < namelookup <= connect", h.Timings.NameLookup, h.Timings.Connect)
+				}
+				lookups = append(lookups, h.Timings.NameLookup)
+			}
+			slices.Sort(lookups)
+			if med := lookups[len(lookups)/2]; med > 200*time.Microsecond {
+				t.Errorf("median namelookup %v for an address given outright; want ~0 (curl: tens of µs)", med)
+			}
+			t.Logf("namelookup %v", lookups)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"cmp"
 	"crypto/tls"
 	"encoding/json"
 	"net"
@@ -128,9 +127,13 @@ type hopState struct {
 	dnsDone, connectStart, connectDone, tlsDone, gotConn, wrote time.Time
 	firstByte, first1xx                                         time.Time
 	dns                                                         bool
-	remote, local                                               string
-	tls                                                         *tls.ConnectionState
-	captures                                                    []*captureConn
+	// pick is how long the dialer took to pick the address itself (an IP
+	// literal, --resolve, --connect-to); pickDone says it did.
+	pick          time.Duration
+	pickDone      bool
+	remote, local string
+	tls           *tls.ConnectionState
+	captures      []*captureConn
 }
 
 func (s *hopState) markFirst(t *time.Time) {
@@ -173,6 +176,15 @@ func (s *hopState) trace() *httptrace.ClientTrace {
 	}
 }
 
+// picked records the first address pick of the hop.
+func (s *hopState) picked(d time.Duration) {
+	s.mu.Lock()
+	if !s.pickDone {
+		s.pick, s.pickDone = d, true
+	}
+	s.mu.Unlock()
+}
+
 // capture wraps c in a [captureConn] of the hop that keeps at most limit bytes.
 func (s *hopState) capture(c net.Conn, limit int) *captureConn {
 	cc := newCaptureConn(c, limit)
@@ -193,9 +205,17 @@ func (s *hopState) timings(start, end time.Time, bodyDone bool) Timings {
 		return t.Sub(start)
 	}
 	t := Timings{DNS: s.dns}
-	// Without a lookup (an IP literal or --resolve) curl's namelookup is
-	// the moment it had the address, i.e. just before connecting.
-	t.NameLookup = since(cmp.Or(s.dnsDone, s.connectStart))
+	// Without a lookup (an IP literal or --resolve) there is nothing to
+	// wait for: curl reports the microseconds its resolver took to return
+	// the address, and so does the probe (the time its dialer took to pick
+	// it, at least 1µs so the phase counts as reached). The client's own
+	// set-up before dialling then shows in connect, where curl's shows too.
+	switch {
+	case s.dns:
+		t.NameLookup = since(s.dnsDone)
+	case s.pickDone:
+		t.NameLookup = max(s.pick, time.Microsecond)
+	}
 	t.Connect = since(s.connectDone)
 	t.AppConnect = since(s.tlsDone)
 	t.PreTransfer = since(s.gotConn)

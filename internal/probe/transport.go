@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 )
@@ -33,7 +34,7 @@ func newTransport(opts Options, u *url.URL, st *hopState, deadline time.Time) *h
 	return &http.Transport{
 		Proxy: nil,
 		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			c, err := dialTCP(ctx, opts, addr, deadline)
+			c, err := dialTCP(ctx, opts, addr, deadline, st)
 			if err != nil || h2c {
 				return c, err
 			}
@@ -62,7 +63,7 @@ func newTransport(opts Options, u *url.URL, st *hopState, deadline time.Time) *h
 // and loading the system roots takes tens of milliseconds that would
 // otherwise land in pretransfer.
 func dialTLS(ctx context.Context, opts Options, u *url.URL, addr string, st *hopState, deadline time.Time) (*tls.Conn, error) {
-	c, err := dialTCP(ctx, opts, addr, deadline)
+	c, err := dialTCP(ctx, opts, addr, deadline, st)
 	if err != nil {
 		return nil, err
 	}
@@ -87,11 +88,17 @@ func dialTLS(ctx context.Context, opts Options, u *url.URL, addr string, st *hop
 }
 
 // dialTCP applies --connect-to, --resolve and -4/-6, then connects. The
-// context carries the trace, so DNS and connect hooks fire.
-func dialTCP(ctx context.Context, opts Options, addr string, deadline time.Time) (net.Conn, error) {
+// context carries the trace, so DNS and connect hooks fire. st, when not
+// nil, records how long picking the address took (namelookup when no DNS
+// lookup runs).
+func dialTCP(ctx context.Context, opts Options, addr string, deadline time.Time, st *hopState) (net.Conn, error) {
+	picking := time.Now()
 	targets, err := dialTarget(addr, opts.ConnectTo, opts.Resolve)
 	if err != nil {
 		return nil, err
+	}
+	if st != nil && allIPs(targets) {
+		st.picked(time.Since(picking))
 	}
 	network := "tcp"
 	switch opts.IPVersion {
@@ -110,4 +117,16 @@ func dialTCP(ctx context.Context, opts Options, addr string, deadline time.Time)
 		first = cmp.Or(first, err)
 	}
 	return nil, first
+}
+
+// allIPs reports whether every host:port target is an IP literal, so that
+// dialling it needs no name lookup.
+func allIPs(targets []string) bool {
+	for _, t := range targets {
+		host, _, err := net.SplitHostPort(t)
+		if _, perr := netip.ParseAddr(host); err != nil || perr != nil {
+			return false
+		}
+	}
+	return len(targets) > 0
 }
