@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/golocal/golocal/internal/route"
+	"github.com/golocal/golocal/trace"
 )
 
 // Unmatched is the route label of requests no mux pattern matched (404s,
@@ -94,7 +95,7 @@ type routeSeries struct {
 // path is a lookup instead of hashing label values on every request.
 type series struct {
 	requests prometheus.Counter
-	duration prometheus.Observer
+	duration prometheus.Observer // an ExemplarObserver too (a histogram)
 }
 
 // New creates the collectors and registers them, with the Go runtime and
@@ -282,7 +283,18 @@ func (m *Metrics) observe(r *http.Request, slot *route.Slot, status int, start t
 	}
 	s := m.seriesFor(r.Method, pattern, status)
 	s.requests.Inc()
-	s.duration.Observe((time.Since(m.epoch) - start).Seconds())
+	d := (time.Since(m.epoch) - start).Seconds()
+	if sp := trace.FromContext(r.Context()); sp != nil && sp.Flags&trace.FlagSampled != 0 && !sp.TraceID.IsZero() {
+		// An exemplar links this bucket to a trace that was recorded (the
+		// sampled flag: set by the caller, or by golocal's otel package
+		// when it sampled the request). OpenMetrics carries it; the
+		// Prometheus text format drops it.
+		if eo, ok := s.duration.(prometheus.ExemplarObserver); ok {
+			eo.ObserveWithExemplar(d, prometheus.Labels{"trace_id": sp.TraceID.String(), "span_id": sp.ID.String()})
+			return
+		}
+	}
+	s.duration.Observe(d)
 }
 
 // seriesFor returns the series of one request, creating it on first use.

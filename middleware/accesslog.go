@@ -95,7 +95,7 @@ func (a AccessLog) Handler(next http.Handler) http.Handler {
 				_ = fast.handleAccess(end, level, msg, &rec)
 				return
 			}
-			var buf [10]slog.Attr
+			var buf [11]slog.Attr
 			record := slog.NewRecord(end, level, msg, 0)
 			record.AddAttrs(rec.attrs(&buf)...)
 			_ = handler.Handle(ctx, record)

@@ -18,13 +18,13 @@ import (
 )
 
 // exampleLogger logs JSON to standard output without the attributes that
-// change from run to run (time, duration, stack), so the examples' output is
-// fixed.
+// change from run to run (time, duration, stack, and the span id each request
+// gets), so the examples' output is fixed.
 func exampleLogger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			switch a.Key {
-			case slog.TimeKey, "duration", "stack":
+			case slog.TimeKey, "duration", "stack", "span_id":
 				return slog.Attr{}
 			}
 			return a

@@ -3,6 +3,7 @@ package middleware
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -153,9 +154,23 @@ func (h *JSONHandler) clone() *JSONHandler {
 	}
 }
 
-// Handle writes r as one JSON line.
-func (h *JSONHandler) Handle(_ context.Context, r slog.Record) error {
+// Handle writes r as one JSON line. Inside a traced request (ctx carries a
+// trace span, as every request inside [Stack] does) the line also carries
+// trace_id and span_id, right after msg, so that any record logged with
+// the request's context (logger.InfoContext(r.Context(), …)) joins its
+// access-log line and its trace; a record that sets trace_id itself keeps
+// its own.
+func (h *JSONHandler) Handle(ctx context.Context, r slog.Record) error {
+	var span *trace.Span
+	if ctx != nil {
+		if sp := trace.FromContext(ctx); sp != nil && !sp.TraceID.IsZero() {
+			span = sp
+		}
+	}
 	e, rb := h.begin(r.Time, r.Level, r.Message, r.PC, &r)
+	if span != nil {
+		e.appendSpan(span, hasAttr(r, "trace_id"))
+	}
 	nOpen := h.nOpen
 	if r.NumAttrs() > 0 {
 		pos, sep := len(e.buf), e.sep
@@ -264,8 +279,16 @@ type accessRecord struct {
 	panicked            bool
 }
 
+// spanID is the request's span id in hex ("" without a trace).
+func (a *accessRecord) spanID() string {
+	if a.span == nil || a.span.TraceID.IsZero() {
+		return ""
+	}
+	return a.span.ID.String()
+}
+
 // attrs returns the record's attributes, in their order, in buf.
-func (a *accessRecord) attrs(buf *[10]slog.Attr) []slog.Attr {
+func (a *accessRecord) attrs(buf *[11]slog.Attr) []slog.Attr {
 	as := append(buf[:0],
 		slog.String("method", a.method),
 		slog.String("route", a.route),
@@ -274,6 +297,7 @@ func (a *accessRecord) attrs(buf *[10]slog.Attr) []slog.Attr {
 		slog.Int64("bytes", a.bytes),
 		slog.Duration("duration", a.duration),
 		slog.String("trace_id", a.span.TraceIDString()),
+		slog.String("span_id", a.spanID()),
 		slog.String("remote", a.remote),
 	)
 	if a.requestID != "" {
@@ -292,7 +316,7 @@ func (a *accessRecord) attrs(buf *[10]slog.Attr) []slog.Attr {
 // path, since the function must see every attribute.
 func (h *JSONHandler) handleAccess(t time.Time, level slog.Level, msg string, a *accessRecord) error {
 	if h.opts.ReplaceAttr != nil {
-		var buf [10]slog.Attr
+		var buf [11]slog.Attr
 		r := slog.NewRecord(t, level, msg, 0)
 		r.AddAttrs(a.attrs(&buf)...)
 		return h.Handle(context.Background(), r)
@@ -317,6 +341,11 @@ func (h *JSONHandler) handleAccess(t time.Time, level slog.Level, msg string, a 
 	// is made for it (hex needs no JSON escaping).
 	e.rawKey(`"trace_id":"`)
 	e.buf = append(a.span.AppendTraceID(e.buf), '"')
+	e.rawKey(`"span_id":"`)
+	if a.span != nil && !a.span.TraceID.IsZero() {
+		e.buf = hex.AppendEncode(e.buf, a.span.ID[:])
+	}
+	e.buf = append(e.buf, '"')
 	e.rawKey(`"remote":`)
 	e.appendString(a.remote)
 	if a.requestID != "" {
@@ -327,6 +356,36 @@ func (h *JSONHandler) handleAccess(t time.Time, level slog.Level, msg string, a 
 		e.rawKey(`"panic":true`)
 	}
 	return h.finish(&e, rb, len(h.groups))
+}
+
+// appendSpan writes the request's trace_id (unless the record has its own)
+// and span_id. Handle calls it after begin, which has written the built-in
+// keys and the WithAttrs attributes: the two keys land at that level, before
+// the record's own attributes and any group WithGroup left open for them.
+func (e *jsonEncoder) appendSpan(span *trace.Span, ownTraceID bool) {
+	if e.h.opts.ReplaceAttr != nil {
+		if !ownTraceID {
+			e.appendAttr(slog.String("trace_id", span.TraceIDString()))
+		}
+		e.appendAttr(slog.String("span_id", span.ID.String()))
+		return
+	}
+	if !ownTraceID {
+		e.rawKey(`"trace_id":"`)
+		e.buf = append(span.AppendTraceID(e.buf), '"')
+	}
+	e.rawKey(`"span_id":"`)
+	e.buf = append(hex.AppendEncode(e.buf, span.ID[:]), '"')
+}
+
+// hasAttr reports whether r has a top-level attribute named key.
+func hasAttr(r slog.Record, key string) bool {
+	found := false
+	r.Attrs(func(a slog.Attr) bool {
+		found = a.Key == key
+		return !found
+	})
+	return found
 }
 
 // recordBuffer is what the handler pools: the encoding buffer, and the

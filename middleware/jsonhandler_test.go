@@ -315,7 +315,7 @@ func TestJSONHandlerAccessRecord(t *testing.T) {
 				if su.setup != nil {
 					hw, hg = su.setup(hw), su.setup(hg)
 				}
-				var buf [10]slog.Attr
+				var buf [11]slog.Attr
 				rec := slog.NewRecord(fixedTime, slog.LevelInfo, "request", 0)
 				rec.AddAttrs(ar.attrs(&buf)...)
 				if err := hw.Handle(context.Background(), rec); err != nil {
@@ -492,7 +492,7 @@ func FuzzJSONHandler(f *testing.F) {
 		got.Reset()
 		ar := accessRecord{method: msg, route: key, path: val, status: len(msg), bytes: int64(len(val)),
 			duration: time.Duration(len(key)), span: &sp, remote: val + key, requestID: key}
-		var buf [10]slog.Attr
+		var buf [11]slog.Attr
 		rec = slog.NewRecord(fixedTime, slog.LevelInfo, msg, 0)
 		rec.AddAttrs(ar.attrs(&buf)...)
 		_ = slog.NewJSONHandler(&want, nil).Handle(context.Background(), rec)

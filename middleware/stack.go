@@ -37,12 +37,18 @@ type StackOptions struct {
 	Metrics func(http.Handler) http.Handler
 	// NoAccessLog leaves the access log out (when a proxy logs requests).
 	NoAccessLog bool
+	// Tracing, when set, is placed right inside TraceID, so its spans
+	// continue the request's trace ids and cover everything the access log
+	// times; pass (*otel.Tracing).Handler from golocal's otel package,
+	// whose server span then has exactly the ids the logs carry. Kept as a
+	// function so that services without OpenTelemetry never link it.
+	Tracing func(http.Handler) http.Handler
 }
 
 // Stack returns golocal's recommended production middleware in its order,
 // outermost first:
 //
-//	Recover → TraceID → AccessLog → Secure → CORS → Limit → Fault → Metrics → (route capture) → your mux
+//	Recover → TraceID → (Tracing) → AccessLog → Secure → CORS → Limit → Fault → Metrics → (route capture) → your mux
 //
 // Why this order: Recover is outermost so a panic anywhere becomes a 500;
 // TraceID comes next so the panic log, the access log and every problem
@@ -99,6 +105,9 @@ func Stack(opts StackOptions) (func(http.Handler) http.Handler, error) {
 		h = secure.Handler(h)
 		if !opts.NoAccessLog {
 			h = AccessLog{Logger: logger}.Handler(h)
+		}
+		if opts.Tracing != nil {
+			h = opts.Tracing(h)
 		}
 		h = opts.TraceID.Handler(h)
 		return Recover{Logger: logger}.Handler(h)

@@ -107,6 +107,10 @@ func (st *requestState) ResponseStatus(panicked bool) int {
 	return http.StatusOK
 }
 
+// ResponseBytes is the number of body bytes written so far (what the
+// access log records as bytes); tracing reads it for the span's size.
+func (st *requestState) ResponseBytes() int64 { return st.writer.bytes }
+
 // traceID returns the request's trace id in hex, or "" without TraceID.
 func (st *requestState) traceID() string {
 	if !st.hasSpan {

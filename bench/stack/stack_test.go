@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log"
@@ -23,6 +24,8 @@ import (
 
 	"github.com/golocal/golocal/metrics"
 	"github.com/golocal/golocal/middleware"
+	"github.com/golocal/golocal/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // Every stack serves the same route and body.
@@ -37,7 +40,25 @@ func bareMux() http.Handler {
 	return mux
 }
 
-func golocalStack(withMetrics bool) http.Handler {
+// tracing modes for golocalStack.
+type tracing int
+
+const (
+	noTracing tracing = iota
+	tracingSampledOut
+	tracingSampledIn
+)
+
+// discardExporter takes finished spans and drops them: the cost measured
+// is making and batching spans, not a network.
+type discardExporter struct{}
+
+func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discardExporter) Shutdown(context.Context) error                             { return nil }
+
+func golocalStack(withMetrics bool) http.Handler { return golocalStackTraced(withMetrics, noTracing) }
+
+func golocalStackTraced(withMetrics bool, tr tracing) http.Handler {
 	opts := middleware.StackOptions{
 		// golocal's default JSON handler (what a nil Logger gets), writing
 		// to io.Discard as the other stacks' loggers do.
@@ -52,6 +73,20 @@ func golocalStack(withMetrics bool) http.Handler {
 			panic(err)
 		}
 		opts.Metrics = m.Middleware
+	}
+	if tr != noTracing {
+		sampler := "always_on"
+		if tr == tracingSampledOut {
+			sampler = "always_off"
+		}
+		t, err := otel.Setup(context.Background(), otel.Options{
+			Exporter: discardExporter{},
+			Getenv:   func(k string) string { return map[string]string{"OTEL_TRACES_SAMPLER": sampler}[k] },
+		})
+		if err != nil {
+			panic(err)
+		}
+		opts.Tracing = t.Handler
 	}
 	stack, err := middleware.Stack(opts)
 	if err != nil {
@@ -117,6 +152,8 @@ var stacks = []struct {
 	{"bare net/http ServeMux", "bare net/http ServeMux", bareMux},
 	{"golocal full stack", "bare net/http ServeMux", func() http.Handler { return golocalStack(false) }},
 	{"golocal full stack + metrics", "bare net/http ServeMux", func() http.Handler { return golocalStack(true) }},
+	{"golocal full stack + metrics + otel (sampled out)", "bare net/http ServeMux", func() http.Handler { return golocalStackTraced(true, tracingSampledOut) }},
+	{"golocal full stack + metrics + otel (sampled in, exporter discarding)", "bare net/http ServeMux", func() http.Handler { return golocalStackTraced(true, tracingSampledIn) }},
 	{"chi router only", "chi router only", func() http.Handler { return chiStack(false) }},
 	{"chi RequestID+Logger+Recoverer", "chi router only", func() http.Handler { return chiStack(true) }},
 	{"gin router only", "gin router only", func() http.Handler { return ginStack(false) }},
@@ -309,6 +346,21 @@ func printTable(out io.Writer, results map[string]result, title string) {
 			r.nsPerOp-bare.nsPerOp, r.allocsPerOp-bare.allocsPerOp, mwNs, mwAllocs)
 	}
 	_ = tw.Flush()
+
+	// OpenTelemetry's target: a request that is sampled out costs within
+	// 10% of the same stack without tracing (middleware overhead over the
+	// bare mux).
+	if plain, ok := results["golocal full stack + metrics"]; ok {
+		if traced, ok := results["golocal full stack + metrics + otel (sampled out)"]; ok {
+			p, o := plain.nsPerOp-bare.nsPerOp, traced.nsPerOp-bare.nsPerOp
+			verdict := "MET"
+			if o > 1.10*p {
+				verdict = "MISSED"
+			}
+			fmt.Fprintf(out, "\ntarget, otel sampled out within 10%% of the stack without it: %s — %+.0f ns %+.1f allocs vs %+.0f ns %+.1f allocs (%.2fx)\n",
+				verdict, o, traced.allocsPerOp-bare.allocsPerOp, p, plain.allocsPerOp-bare.allocsPerOp, o/p)
+		}
+	}
 
 	gin, okGin := results["gin Logger+Recovery"]
 	ginRouter, okRouter := results["gin router only"]

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"database/sql/driver"
 	"encoding/base64"
 	"errors"
 	"flag"
@@ -24,6 +25,7 @@ import (
 	"github.com/golocal/golocal/listen"
 	"github.com/golocal/golocal/metrics"
 	"github.com/golocal/golocal/middleware"
+	"github.com/golocal/golocal/otel"
 	"github.com/golocal/golocal/serve"
 	"github.com/golocal/golocal/session"
 )
@@ -48,7 +50,23 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	}
 	log := newLogger(stderr, cfg.LogLevel)
 
-	store, err := openStore(ctx, cfg)
+	// Tracing is on when OTEL_EXPORTER_OTLP_ENDPOINT names a collector
+	// (OTEL_* variables, see package otel); otherwise it passes through.
+	tracing, err := otel.Setup(ctx, otel.Options{ServiceName: "orders", Logger: log, Getenv: getenv})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// After serve.Run drained: flush what is queued, bounded by the
+		// grace so a hung collector cannot hold the exit.
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.Grace)
+		defer cancel()
+		if err := tracing.Shutdown(sctx); err != nil {
+			log.Warn("otel: spans not flushed at exit", "error", err.Error())
+		}
+	}()
+
+	store, err := openStore(ctx, cfg, tracing)
 	if err != nil {
 		return err
 	}
@@ -83,7 +101,7 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return err
 	}
 
-	handler, err := Handler(HandlerOptions{Config: cfg, Store: store, Sessions: sessions, Health: h, Metrics: m, Logger: log})
+	handler, err := Handler(HandlerOptions{Config: cfg, Store: store, Sessions: sessions, Health: h, Metrics: m, Logger: log, Tracing: tracing})
 	if err != nil {
 		return err
 	}
@@ -136,6 +154,8 @@ type HandlerOptions struct {
 	Health   *health.Health
 	Metrics  *metrics.Metrics
 	Logger   *slog.Logger
+	// Tracing, when enabled, adds a server span per request.
+	Tracing *otel.Tracing
 }
 
 // Handler is the public handler: the web routes and the health probes,
@@ -162,6 +182,9 @@ func Handler(o HandlerOptions) (http.Handler, error) {
 	if o.Metrics != nil {
 		so.Metrics = o.Metrics.Middleware
 	}
+	if o.Tracing.Enabled() {
+		so.Tracing = o.Tracing.Handler
+	}
 	if len(cfg.CORSOrigins) > 0 {
 		so.CORS = &middleware.CORSOptions{
 			AllowedOrigins:   cfg.CORSOrigins,
@@ -183,15 +206,26 @@ func Handler(o HandlerOptions) (http.Handler, error) {
 }
 
 // openStore opens PostgreSQL when a URL is configured, else SQLite.
-func openStore(ctx context.Context, cfg *Config) (*sqlstore.Store, error) {
+// With tracing enabled every statement becomes a span.
+func openStore(ctx context.Context, cfg *Config, tracing *otel.Tracing) (*sqlstore.Store, error) {
+	var opts []sqlstore.Option
+	if tracing.Enabled() {
+		opts = append(opts, sqlstore.WithConnector(func(c driver.Connector, d sqlstore.Dialect) driver.Connector {
+			system := "sqlite"
+			if d == sqlstore.Postgres {
+				system = "postgresql" // the OpenTelemetry db.system.name
+			}
+			return tracing.WrapConnector(c, system)
+		}))
+	}
 	if cfg.DatabaseURL != "" {
-		s, err := sqlstore.OpenPostgres(ctx, cfg.DatabaseURL)
+		s, err := sqlstore.OpenPostgres(ctx, cfg.DatabaseURL, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("%w (check database_url / DATABASE_URL; unset it to use SQLite)", err)
 		}
 		return s, nil
 	}
-	return sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "orders.db"))
+	return sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "orders.db"), opts...)
 }
 
 // sessionKeys returns the configured keys or, in local and dev only, a key

@@ -26,13 +26,20 @@ var urlLine = regexp.MustCompile(`listening on (http://\S+)/orders|admin on (htt
 // fresh data folder, and stops it when the test ends.
 func startApp(t *testing.T, env ...string) *running {
 	t.Helper()
+	return startAppLogging(t, io.Discard, env...)
+}
+
+// startAppLogging is startApp with the service's log (its standard error)
+// written to stderr.
+func startAppLogging(t *testing.T, stderr io.Writer, env ...string) *running {
+	t.Helper()
 	dir := t.TempDir()
 	environ := append([]string{"ORDERS_ADDR=127.0.0.1:0", "ORDERS_PROFILE=dev", "ORDERS_LOG_LEVEL=warn", "ORDERS_DATA_DIR=" + filepath.Join(dir, "data")}, env...)
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	app := &running{DataDir: filepath.Join(dir, "data"), stop: cancel, done: make(chan error, 1)}
 	go func() {
-		err := Run(ctx, nil, environ, pw, io.Discard)
+		err := Run(ctx, nil, environ, pw, stderr)
 		pw.CloseWithError(io.EOF)
 		app.done <- err
 	}()

@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
@@ -65,14 +66,14 @@ var _ order.Repository = (*Store)(nil)
 // mode with foreign keys on and write transactions taken immediately (so
 // concurrent writers queue on busy_timeout instead of failing), and applies
 // the embedded migrations.
-func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("create the data folder for %s: %w", path, err)
 		}
 	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
+	db, err := openDB("sqlite", dsn, SQLite, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
 	}
@@ -92,8 +93,8 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 
 // OpenPostgres connects to the PostgreSQL server at dsn (a postgres:// URL or
 // key=value string) and applies the embedded migrations.
-func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
-	db, err := sql.Open("pgx", dsn)
+func OpenPostgres(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	db, err := openDB("pgx", dsn, Postgres, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL: %w", err)
 	}
@@ -101,6 +102,55 @@ func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
 	db.SetConnMaxIdleTime(time.Minute)
 	return open(ctx, db, Postgres)
 }
+
+// Option changes how a store opens its database.
+type Option func(*options)
+
+type options struct {
+	wrap func(c driver.Connector, d Dialect) driver.Connector
+}
+
+// WithConnector wraps the driver's connector before the pool is made: the
+// place for instrumentation such as golocal's otel.Tracing.WrapConnector,
+// which records a span per statement.
+func WithConnector(wrap func(c driver.Connector, d Dialect) driver.Connector) Option {
+	return func(o *options) { o.wrap = wrap }
+}
+
+// openDB opens the pool through the driver's connector, wrapped when an
+// option asks for it.
+func openDB(driverName, dsn string, d Dialect, opts []Option) (*sql.DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.wrap == nil {
+		return sql.Open(driverName, dsn)
+	}
+	probe, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, err
+	}
+	drv := probe.Driver()
+	_ = probe.Close()
+	var c driver.Connector = dsnConnector{drv: drv, dsn: dsn}
+	if dc, ok := drv.(driver.DriverContext); ok { // pgx; modernc's sqlite has none
+		if c, err = dc.OpenConnector(dsn); err != nil {
+			return nil, err
+		}
+	}
+	return sql.OpenDB(o.wrap(c, d)), nil
+}
+
+// dsnConnector is the connector database/sql itself uses for drivers
+// without one: Open with the data source name.
+type dsnConnector struct {
+	drv driver.Driver
+	dsn string
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.drv }
 
 func open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	s := &Store{db: db, dialect: d, now: time.Now}
