@@ -495,3 +495,21 @@ func TestSampledOutAllocatesNothing(t *testing.T) {
 		t.Errorf("sampled-out request: %v allocations with tracing, %v without", a, b)
 	}
 }
+
+// TestGRPCExport: OTEL_EXPORTER_OTLP_PROTOCOL=grpc reaches a real OTLP/gRPC
+// TraceService with the same server span.
+func TestGRPCExport(t *testing.T) {
+	rcv, err := otlptest.StartGRPC()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rcv.Close()
+	s := startService(t, env(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": rcv.URL(), "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}), otel.Options{})
+	s.post(t, "00-"+incomingTrace+"-"+incomingParent+"-01", "")
+	spans, err := rcv.WaitFor(10*time.Second, func(sp []otlptest.Span) bool {
+		return len(find(sp, func(s otlptest.Span) bool { return s.Kind == "server" && s.TraceID == incomingTrace })) == 1
+	})
+	if err != nil {
+		t.Fatalf("%v: %+v", err, spans)
+	}
+}

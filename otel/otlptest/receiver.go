@@ -1,7 +1,8 @@
 // Package otlptest is a real OTLP/HTTP trace receiver for tests: it listens
 // on loopback, decodes the protobuf ExportTraceServiceRequest messages an
 // exporter sends (the official go.opentelemetry.io/proto/otlp types, gzip
-// or not) and keeps the spans for assertions. It can also refuse (503) or
+// or not) and keeps the spans for assertions; [StartGRPC] does the same over
+// OTLP/gRPC. It can also refuse (503) or
 // hang, to test what a service does when its collector misbehaves.
 //
 // See https://opentelemetry.io/docs/specs/otlp/#otlphttp
@@ -20,6 +21,7 @@ import (
 
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -233,3 +235,47 @@ func attrs(kvs []*commonpb.KeyValue) map[string]string {
 	}
 	return m
 }
+
+// GRPCReceiver is an OTLP/gRPC trace endpoint on 127.0.0.1 (the
+// collector's TraceService), for OTEL_EXPORTER_OTLP_PROTOCOL=grpc.
+type GRPCReceiver struct {
+	collectortrace.UnimplementedTraceServiceServer
+	srv *grpc.Server
+	ln  net.Listener
+	rcv *Receiver // keeps the spans; its HTTP side is unused
+}
+
+// StartGRPC listens on a free loopback port.
+func StartGRPC() (*GRPCReceiver, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	g := &GRPCReceiver{srv: grpc.NewServer(), ln: ln, rcv: &Receiver{changed: make(chan struct{})}}
+	collectortrace.RegisterTraceServiceServer(g.srv, g)
+	go func() { _ = g.srv.Serve(ln) }()
+	return g, nil
+}
+
+// Export implements the collector's TraceService.
+func (g *GRPCReceiver) Export(_ context.Context, req *collectortrace.ExportTraceServiceRequest) (*collectortrace.ExportTraceServiceResponse, error) {
+	g.rcv.mu.Lock()
+	g.rcv.requests++
+	g.rcv.mu.Unlock()
+	g.rcv.add(flatten(req))
+	return &collectortrace.ExportTraceServiceResponse{}, nil
+}
+
+// URL is the endpoint, for OTEL_EXPORTER_OTLP_ENDPOINT.
+func (g *GRPCReceiver) URL() string { return "http://" + g.ln.Addr().String() }
+
+// Spans returns a copy of the spans received so far.
+func (g *GRPCReceiver) Spans() []Span { return g.rcv.Spans() }
+
+// WaitFor is [Receiver.WaitFor].
+func (g *GRPCReceiver) WaitFor(timeout time.Duration, match func([]Span) bool) ([]Span, error) {
+	return g.rcv.WaitFor(timeout, match)
+}
+
+// Close stops the server.
+func (g *GRPCReceiver) Close() { g.srv.Stop() }
