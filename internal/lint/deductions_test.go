@@ -135,6 +135,15 @@ func TestEveryDeductionHasAFinding(t *testing.T) {
 					t.Errorf("finding %s has no fix or message: %+v", f.Rule, f)
 				}
 			}
+			// A rule that explains a deduction is not one where golocal is
+			// stricter than the Observatory.
+			for _, line := range rep.Stricter {
+				for _, id := range test.Rules {
+					if strings.Contains(line, "reports "+id+" ") {
+						t.Errorf("stricter lists %s, which explains an Observatory deduction: %q", id, line)
+					}
+				}
+			}
 		})
 	}
 	for result, mod := range observatoryModifiers {
@@ -172,4 +181,20 @@ func TestMaskNonces(t *testing.T) {
 			t.Errorf("%q vs %q: equal after masking = %v, want %v", tt.a, tt.b, got, tt.equal)
 		}
 	}
+}
+
+// FuzzMaskNonces: any body masks without panicking, masking is idempotent,
+// and equal bodies stay equal.
+func FuzzMaskNonces(f *testing.F) {
+	f.Add([]byte(`<script nonce="kq3T0bX2Zr8vQw1LmN4pYA">x</script>`))
+	f.Add([]byte("\x00\xff" + strings.Repeat("A1", 5000)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m := maskNonces(b)
+		if string(maskNonces(m)) != string(m) {
+			t.Errorf("masking is not idempotent on %q", b)
+		}
+		if len(m) > len(b)+len("\x00nonce\x00")*(len(b)/16+1) {
+			t.Errorf("masked output grew from %d to %d bytes", len(b), len(m))
+		}
+	})
 }

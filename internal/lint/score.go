@@ -230,13 +230,17 @@ func score(c *checker, rep *Report) {
 }
 
 // observatoryRules are the golocal rules that correspond to an Observatory
-// test; every other error or warning is a place where golocal is stricter.
-var observatoryRules = map[string]bool{
-	"csp-missing": true, "csp-ro-only": true, "csp-unsafe": true,
-	"ck-no-secure": true, "ck-session-httponly": true, "ck-samesite-bad": true, "ck-none-insecure": true,
-	"cors-reflect": true, "redirect-https": true, "rp-unsafe": true,
-	"hsts-missing": true, "hsts-invalid": true, "hsts-short": true, "xcto": true, "corp-invalid": true,
-}
+// test (those that explain a deduction); every other error or warning is a
+// place where golocal is stricter.
+var observatoryRules = func() map[string]bool {
+	m := map[string]bool{}
+	for _, ids := range deductionRules {
+		for _, id := range ids {
+			m[id] = true
+		}
+	}
+	return m
+}()
 
 // stricterSummary is the fixed line on how golocal's findings relate to
 // the score.
@@ -580,6 +584,33 @@ func (c *checker) scoreSRI() ScoreTest {
 	return t
 }
 
+// sriScript classifies one script with a src as the Observatory does: r is
+// the result it costs points for ("" when none), sameOrigin whether it
+// comes from the page's site, allSecure whether it is same-site, has
+// integrity and is loaded over HTTPS.
+func (c *checker) sriScript(s scriptTag, pageHost string) (r string, sameOrigin, allSecure bool) {
+	relProto := protocolRelative.MatchString(s.src)
+	full := strings.HasPrefix(strings.ToLower(s.src), "http://") || strings.HasPrefix(strings.ToLower(s.src), "https://")
+	relOrigin := !relProto && !full
+	sameSLD := relProto || relOrigin
+	if full {
+		if u, err := url.Parse(s.src); err == nil {
+			sameSLD = registrable(u.Hostname()) == registrable(pageHost)
+		}
+	}
+	secureOrigin := relOrigin || (sameSLD && !relProto)
+	secureScheme := (full && strings.HasPrefix(strings.ToLower(s.src), "https://")) || (relOrigin && c.https)
+	switch {
+	case !secureOrigin && s.integrity && !secureScheme:
+		r = "sri-implemented-but-external-scripts-not-loaded-securely"
+	case !secureOrigin && !s.integrity && secureScheme:
+		r = "sri-not-implemented-but-external-scripts-loaded-securely"
+	case !secureOrigin && !s.integrity:
+		r = "sri-not-implemented-and-external-scripts-not-loaded-securely"
+	}
+	return r, secureOrigin, secureOrigin && s.integrity && secureScheme
+}
+
 // sri returns the Observatory's subresource-integrity result and the src
 // of every script that cost points (rule sri-missing lists them).
 func (c *checker) sri() (result string, offenders []string) {
@@ -610,34 +641,14 @@ func (c *checker) sri() (result string, offenders []string) {
 		if s.src == "" {
 			continue
 		}
-		relProto := protocolRelative.MatchString(s.src)
-		full := strings.HasPrefix(strings.ToLower(s.src), "http://") || strings.HasPrefix(strings.ToLower(s.src), "https://")
-		relOrigin := !relProto && !full
-		sameSLD := relProto || relOrigin
-		if full {
-			if u, err := url.Parse(s.src); err == nil {
-				sameSLD = registrable(u.Hostname()) == registrable(pageHost)
-			}
-		}
-		secureOrigin := relOrigin || (sameSLD && !relProto)
-		if !secureOrigin {
-			foreign = true
-		}
-		secureScheme := (full && strings.HasPrefix(strings.ToLower(s.src), "https://")) || (relOrigin && c.https)
-		r := ""
+		r, sameOrigin, allSecure := c.sriScript(s, pageHost)
+		foreign = foreign || !sameOrigin
 		switch {
-		case !secureOrigin && s.integrity && !secureScheme:
-			r = "sri-implemented-but-external-scripts-not-loaded-securely"
-		case !secureOrigin && !s.integrity && secureScheme:
-			r = "sri-not-implemented-but-external-scripts-loaded-securely"
-		case !secureOrigin && !s.integrity:
-			r = "sri-not-implemented-and-external-scripts-not-loaded-securely"
-		case secureOrigin && s.integrity && secureScheme && result == "":
-			result = "sri-implemented-and-all-scripts-loaded-securely"
-		}
-		if r != "" {
+		case r != "":
 			result = onlyIfWorse(r, result, goodness)
 			offenders = append(offenders, s.src)
+		case allSecure && result == "":
+			result = "sri-implemented-and-all-scripts-loaded-securely"
 		}
 	}
 	switch {

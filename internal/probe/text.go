@@ -180,7 +180,11 @@ func writeLint(ew *errWriter, rep *lint.Report, p term.Palette) {
 				ew.printf("      evidence:  %s\n", f.Evidence)
 			}
 			ew.printf("      fix:       %s\n", f.Fix)
-			ew.printf("      reference: %s\n", f.Reference)
+			if f.Link != "" {
+				ew.printf("      reference: %s — %s\n", f.Reference, f.Link)
+			} else {
+				ew.printf("      reference: %s\n", f.Reference)
+			}
 		}
 	}
 	if len(rep.Findings) == 0 {
