@@ -343,6 +343,8 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 	s.opts.Stdout, s.opts.Stderr = &sharedWriter{mu: &out.mu, w: env.Stdout}, &sharedWriter{mu: &out.mu, w: env.Stderr}
 	if f.jsonOut {
 		s.opts.Stdout = s.opts.Stderr
+	} else {
+		out.appShown = true
 	}
 
 	// The front's port is checked first: a taken port is reported before
@@ -416,6 +418,7 @@ type devFront interface {
 	SetUpstream(*url.URL)
 	BuildStarted()
 	BuildFailed([]devproxy.Diagnostic)
+	Failed(devproxy.Failure)
 	Reload()
 	StylesChanged([]string)
 }
@@ -431,9 +434,12 @@ func applyEvent(front devFront, e devloop.Event) {
 	switch e.Kind {
 	case devloop.EventSwapped:
 		// A new version serves: switch first, then reload open pages,
-		// which clears a build failure shown in them.
+		// which clears a build failure shown in them. A restored previous
+		// version serves requests but the failure stays on screen.
 		front.SetUpstream(e.Upstream)
-		front.Reload()
+		if !e.Restored {
+			front.Reload()
+		}
 	case devloop.EventHold:
 		front.SetUpstream(nil)
 	case devloop.EventBuildStarted:
@@ -441,7 +447,7 @@ func applyEvent(front devFront, e devloop.Event) {
 	case devloop.EventBuildFailed:
 		front.BuildFailed(proxyDiagnostics(e.Diagnostics, e.Output))
 	case devloop.EventAppFailed:
-		front.BuildFailed([]devproxy.Diagnostic{{Message: appFailureText(e)}})
+		front.Failed(appFailure(e))
 	case devloop.EventStylesChanged:
 		front.StylesChanged(e.Paths)
 	case devloop.EventReload:
@@ -466,14 +472,25 @@ func proxyDiagnostics(diags []devloop.Diagnostic, output string) []devproxy.Diag
 	return out
 }
 
-// appFailureText is the overlay message of an app that exited or never
-// became ready: what happened, then the end of what it printed.
-func appFailureText(e devloop.Event) string {
+// appFailure is the overlay of an app that exited or never became ready:
+// a crash names the panic and where it happened; the message says what
+// happened, then the end of what the app printed.
+func appFailure(e devloop.Event) devproxy.Failure {
 	msg := e.Message
 	if tail := lastLines(e.Output, 30); tail != "" {
 		msg += "\n\napp output:\n" + tail
 	}
-	return msg
+	fl := devproxy.Failure{
+		Title:       "The app stopped",
+		Hint:        "This is not a build error: the app was built, then exited or did not serve. This page reloads when a new version serves.",
+		Diagnostics: []devproxy.Diagnostic{{Message: msg}},
+	}
+	if e.Panic && len(e.Diagnostics) > 0 {
+		fl.Title = "The app panicked"
+		d := e.Diagnostics[0]
+		fl.Diagnostics = []devproxy.Diagnostic{{File: d.File, Line: d.Line, Message: msg}}
+	}
+	return fl
 }
 
 // readKeys reads single keys when stdin is a terminal: r rebuilds, q quits.
@@ -533,6 +550,9 @@ type devOutput struct {
 	w    io.Writer
 	p    term.Palette
 	json bool
+	// appShown: the app's own output goes to the same terminal, so an
+	// event need not repeat it.
+	appShown bool
 }
 
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + " ms" }
@@ -667,9 +687,15 @@ func (o *devOutput) event(e devloop.Event) {
 	case devloop.EventBuildCanceled:
 		fmt.Fprintln(o.w, p.Dim("build canceled: "+strings.Join(e.Paths, ", ")+" changed"))
 	case devloop.EventAppFailed:
+		// The app's output, a panic's trace included, was already printed
+		// as it came: only what happened and where.
 		fmt.Fprintln(o.w, p.Red(e.Message))
-		if tail := lastLines(e.Output, 20); tail != "" {
-			fmt.Fprintln(o.w, p.Dim(indent(tail)))
+		if e.Panic && len(e.Diagnostics) > 0 && e.Diagnostics[0].File != "" {
+			fmt.Fprintf(o.w, "  at %s:%d\n", e.Diagnostics[0].File, e.Diagnostics[0].Line)
+		} else if !o.appShown {
+			if tail := lastLines(e.Output, 20); tail != "" {
+				fmt.Fprintln(o.w, p.Dim(indent(tail)))
+			}
 		}
 	case devloop.EventStylesChanged:
 		fmt.Fprintln(o.w, p.Cyan("styles ")+strings.Join(e.Paths, ", ")+p.Dim(" · updated in place"))

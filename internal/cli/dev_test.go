@@ -652,6 +652,55 @@ func main() {
 }
 `
 
+const devPanickingApp = `package main
+
+func main() {
+	var table []int
+	_ = table[3]
+}
+`
+
+// A panic at start is a crash, not a build error: the page says so and
+// points at the line of the trace, the terminal prints the trace once,
+// responses carry X-Golocal-Build: failed.
+func TestDevPanicAtStartIsShownAsCrash(t *testing.T) {
+	dir := writeDevModule(t, map[string]string{"main.go": devPanickingApp})
+	s := startDev(t, dir)
+	s.waitOutput("Local:", 30*time.Second)
+	es := openEventStream(t, s.addr)
+	data := es.next(t, "build-failed", 90*time.Second)
+	var fl struct {
+		Title       string
+		Hint        string
+		Diagnostics []struct {
+			File    string
+			Line    int
+			Message string
+		}
+	}
+	if err := json.Unmarshal([]byte(data.data), &fl); err != nil {
+		t.Fatal(err)
+	}
+	if fl.Title != "The app panicked" || strings.Contains(fl.Hint, "build is fixed") || len(fl.Diagnostics) != 1 ||
+		fl.Diagnostics[0].File != "main.go" || fl.Diagnostics[0].Line != 5 || !strings.Contains(fl.Diagnostics[0].Message, "index out of range") {
+		t.Errorf("overlay = %+v, want a crash at main.go:5", fl)
+	}
+	s.waitOutput("at main.go:5", 10*time.Second)
+	if n := strings.Count(s.out.String()+s.errOut.String(), "goroutine 1 [running]"); n != 1 {
+		t.Errorf("the trace was printed %d times, want once:\nstdout: %s\nstderr: %s", n, s.out.String(), s.errOut.String())
+	}
+	resp, page := fetch(t, s.addr, "/", "text/html")
+	if !strings.Contains(page, "The app panicked") || strings.Contains(page, "Build failed") {
+		t.Errorf("navigation: %d %.300q", resp.StatusCode, page)
+	}
+	if got := resp.Header.Get("X-Golocal-Build"); got != "failed" {
+		t.Errorf("X-Golocal-Build = %q, want failed", got)
+	}
+	s.cancel()
+	<-s.code
+	s.code <- ExitOK
+}
+
 func TestDevAppCrashAtStartIsShownInPages(t *testing.T) {
 	dir := writeDevModule(t, map[string]string{"main.go": devCrashingApp})
 	marker := "GOLOCAL_DEV_TEST=" + strconv.FormatInt(time.Now().UnixNano(), 10)
@@ -663,7 +712,11 @@ func TestDevAppCrashAtStartIsShownInPages(t *testing.T) {
 		t.Errorf("diagnostics = %+v, want the exit and the app's output", diags)
 	}
 	s.waitOutput("exited with code 3 at start", 5*time.Second)
-	s.waitOutput("boom: DATABASE_URL is not set", 5*time.Second)
+	// The app's output reaches the terminal once: as it printed it (on
+	// golocal's stderr), not again in the event line.
+	if n := strings.Count(s.out.String()+s.errOut.String(), "boom: DATABASE_URL is not set"); n != 1 {
+		t.Errorf("the app's output was printed %d times, want once:\nstdout: %s\nstderr: %s", n, s.out.String(), s.errOut.String())
+	}
 	if resp, page := fetch(t, s.addr, "/", "text/html"); resp.StatusCode != http.StatusInternalServerError || !strings.Contains(page, "boom: DATABASE_URL is not set") {
 		t.Errorf("navigation: %d %.300q", resp.StatusCode, page)
 	}

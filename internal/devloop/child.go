@@ -75,6 +75,10 @@ type child struct {
 	stopOnce sync.Once
 	mode     readyMode
 	upstream *url.URL
+	root     string // module root, for locations in a panic's trace
+	// wildcard is the all-interfaces address the app listens on PORT with
+	// ("0.0.0.0:41234"), "" when it listens on loopback only.
+	wildcard string
 }
 
 // childSpec is what startChild needs.
@@ -87,6 +91,7 @@ type childSpec struct {
 	stderr   io.Writer
 	tempDir  string // for the NOTIFY_SOCKET
 	sequence int
+	root     string
 }
 
 // startChild starts the app in its own process group with the shared socket
@@ -98,6 +103,7 @@ func startChild(spec childSpec) (*child, error) {
 	}
 	c := &child{
 		binary: spec.binary,
+		root:   spec.root,
 		port:   port,
 		output: tail.New(16<<10, nil),
 		exited: make(chan struct{}),
@@ -377,4 +383,25 @@ func freeLoopbackPort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// findWildcard sets c.wildcard when the app's listener on its own port
+// (PORT or a fixed one) is bound to all interfaces (0.0.0.0 or [::]), as
+// gin's r.Run() and many tutorials do with ":"+port.
+func (c *child) findWildcard() {
+	if c.upstream == nil || (c.mode != modePort && c.mode != modeFixed) {
+		return
+	}
+	_, portStr, err := net.SplitHostPort(c.upstream.Host)
+	if err != nil {
+		return
+	}
+	pids := append([]int{c.pid}, procnet.Descendants(c.pid)...)
+	held, _ := procnet.ListeningPortsOf(pids...)
+	for _, ap := range held {
+		if ap.Addr().IsUnspecified() && strconv.Itoa(int(ap.Port())) == portStr {
+			c.wildcard = ap.String()
+			return
+		}
+	}
 }

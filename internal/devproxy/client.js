@@ -17,15 +17,66 @@
   var initialFailure = false;
   var host = null;
 
+  var es = null;
+  // leaving: a navigation or form submission of this page is in flight. A
+  // reload now would cancel it (a POST's redirect, and the flash message
+  // with it, would be lost); the page it loads comes from the new version
+  // anyway, so the reload waits, and happens only if the page stays.
+  var leaving = false;
+  var leavingTimer = 0;
+  var deferred = false;
+
   function reload() {
     if (reloading) return;
+    if (leaving) {
+      deferred = true;
+      return;
+    }
     reloading = true;
     location.reload();
   }
 
+  function stayed() {
+    // The navigation did not replace the page (a 204, a download, a
+    // canceled submission): a deferred reload happens now.
+    leaving = false;
+    clearTimeout(leavingTimer);
+    if (deferred) {
+      deferred = false;
+      reload();
+    }
+  }
+
+  window.addEventListener("beforeunload", function () {
+    leaving = true;
+    clearTimeout(leavingTimer);
+    leavingTimer = setTimeout(stayed, 10000);
+  });
+
+  // A page parked in the back/forward cache must not keep its stream open:
+  // Chromium allows six connections per host, and parked pages holding
+  // them make the next navigation wait for a free one. The stream closes
+  // on pagehide and opens again on pageshow; hello then tells a restored
+  // page whether it missed a reload.
+  window.addEventListener("pagehide", function () {
+    if (es) {
+      es.close();
+      es = null;
+    }
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (!e.persisted) return;
+    leaving = false;
+    deferred = false;
+    reloading = false;
+    clearTimeout(leavingTimer);
+    if (!es) connect();
+  });
+
   function connect() {
-    var es = new EventSource("/__golocal/events");
-    es.addEventListener("hello", function (e) {
+    var stream = new EventSource("/__golocal/events");
+    es = stream;
+    stream.addEventListener("hello", function (e) {
       backoff = 250;
       var d = JSON.parse(e.data);
       initialFailure = d.failed;
@@ -35,7 +86,7 @@
       }
       if (!d.failed) hideOverlay();
     });
-    es.addEventListener("build-failed", function (e) {
+    stream.addEventListener("build-failed", function (e) {
       if (overlayPage) {
         // The page itself shows the failure it was served with; a newer
         // one is rendered by reloading it.
@@ -43,17 +94,18 @@
         else reload();
         return;
       }
-      showOverlay(JSON.parse(e.data).diagnostics || []);
+      showOverlay(JSON.parse(e.data));
     });
-    es.addEventListener("reload", reload);
-    es.addEventListener("css", function (e) {
+    stream.addEventListener("reload", reload);
+    stream.addEventListener("css", function (e) {
       swapStyles(JSON.parse(e.data).paths || []);
     });
-    es.onerror = function () {
+    stream.onerror = function () {
       // EventSource retries network errors by itself; an HTTP error closes
       // it for good, so retry that with a backoff.
-      if (es.readyState === EventSource.CLOSED) {
-        setTimeout(connect, backoff);
+      if (stream.readyState === EventSource.CLOSED && es === stream) {
+        es = null;
+        setTimeout(function () { if (!es) connect(); }, backoff);
         backoff = Math.min(backoff * 2, 5000);
       }
     };
@@ -98,11 +150,12 @@
     }
   }
 
-  function showOverlay(diags) {
+  function showOverlay(failure) {
     if (document.readyState === "loading") {
-      document.addEventListener("DOMContentLoaded", function () { showOverlay(diags); }, { once: true });
+      document.addEventListener("DOMContentLoaded", function () { showOverlay(failure); }, { once: true });
       return;
     }
+    var diags = failure.diagnostics || [];
     hideOverlay();
     host = document.createElement("golocal-overlay");
     host.style.cssText = "position:fixed;inset:0;z-index:2147483647;display:block";
@@ -110,9 +163,9 @@
     var panel = el("div", "position:absolute;inset:0;overflow:auto;background:rgba(20,20,24,.96);color:#eee;" +
       "font:15px/1.5 system-ui,sans-serif;padding:2rem 1.5rem;box-sizing:border-box");
     var head = el("div", "display:flex;justify-content:space-between;align-items:center;max-width:60rem;margin:0 auto 1rem");
-    head.appendChild(el("h1", "color:#ff6b6b;font-size:1.4rem;margin:0", "Build failed"));
+    head.appendChild(el("h1", "color:#ff6b6b;font-size:1.4rem;margin:0", failure.title || "Build failed"));
     var close = el("button", "background:none;border:1px solid #666;color:#eee;border-radius:4px;cursor:pointer;font-size:1rem", "×");
-    close.setAttribute("aria-label", "Hide build errors");
+    close.setAttribute("aria-label", "Hide this message");
     close.addEventListener("click", hideOverlay);
     head.appendChild(close);
     panel.appendChild(head);
@@ -134,8 +187,7 @@
       }
       panel.appendChild(box);
     });
-    panel.appendChild(el("p", "max-width:60rem;margin:0 auto;color:#aaa",
-      "The previous version of the app keeps serving. This page reloads when the build is fixed."));
+    panel.appendChild(el("p", "max-width:60rem;margin:0 auto;color:#aaa", failure.hint || ""));
     root.appendChild(panel);
     document.documentElement.appendChild(host);
   }

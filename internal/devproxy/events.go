@@ -17,7 +17,7 @@ import (
 //
 //	hello          {"version":"…","failed":bool}  first on every connection
 //	build-started  {}
-//	build-failed   {"diagnostics":[{"file","line","column","message","excerpt":[{"n","text","mark"}]}]}
+//	build-failed   {"title":"…","hint":"…","diagnostics":[{"file","line","column","message","excerpt":[{"n","text","mark"}]}]}
 //	reload         {"version":"…"}
 //	css            {"paths":["static/site.css"]}
 //
@@ -42,7 +42,7 @@ type hub struct {
 	clients map[*sseClient]struct{}
 	reloads int
 	failure []byte // build-failed event while the build is broken
-	diags   []diagnosticView
+	current failureView
 	closed  bool
 }
 
@@ -67,10 +67,17 @@ func (h *hub) currentVersion() string {
 
 func (h *hub) failedNow() bool { return h.broken.Load() }
 
-func (h *hub) currentFailure() []diagnosticView {
+func (h *hub) currentFailure() failureView {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.diags
+	return h.current
+}
+
+// failureView is a Failure as pages see it.
+type failureView struct {
+	Title       string           `json:"title"`
+	Hint        string           `json:"hint"`
+	Diagnostics []diagnosticView `json:"diagnostics"`
 }
 
 func encodeEvent(name string, data any) []byte {
@@ -106,14 +113,14 @@ func (h *hub) buildStarted() {
 	h.broadcastLocked(encodeEvent("build-started", struct{}{}))
 }
 
-func (h *hub) buildFailed(diags []diagnosticView) {
+func (h *hub) failed(v failureView) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if diags == nil {
-		diags = []diagnosticView{}
+	if v.Diagnostics == nil {
+		v.Diagnostics = []diagnosticView{}
 	}
-	h.diags = diags
-	h.failure = encodeEvent("build-failed", map[string]any{"diagnostics": diags})
+	h.current = v
+	h.failure = encodeEvent("build-failed", v)
 	h.broken.Store(true)
 	h.broadcastLocked(h.failure)
 }
@@ -122,7 +129,7 @@ func (h *hub) reload() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.reloads++
-	h.failure, h.diags = nil, nil
+	h.failure, h.current = nil, failureView{}
 	h.broken.Store(false)
 	h.broadcastLocked(encodeEvent("reload", map[string]string{"version": h.versionLocked()}))
 }

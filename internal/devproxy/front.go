@@ -191,8 +191,41 @@ func (f *Front) BuildStarted() { f.events.buildStarted() }
 // code excerpt and the message) and serves the overlay page to navigations
 // until the next Reload.
 func (f *Front) BuildFailed(diags []Diagnostic) {
-	f.events.buildFailed(withExcerpts(f.opts.Root, diags))
+	f.Failed(Failure{Diagnostics: diags})
 }
+
+// Failure is what the overlay shows: a title ("Build failed" when empty),
+// diagnostics, and a hint under them saying what serves meanwhile and what
+// happens next.
+type Failure struct {
+	Title       string
+	Hint        string
+	Diagnostics []Diagnostic
+}
+
+// Default overlay texts of a failed build.
+const (
+	buildFailedTitle = "Build failed"
+	buildFailedHint  = "The previous version of the app keeps serving other requests. This page reloads when the build is fixed."
+)
+
+// Failed shows a failure in open pages and serves the overlay page to
+// navigations until the next Reload. Meanwhile every proxied response
+// carries FailedHeader, so scripts and API clients can tell.
+func (f *Front) Failed(fl Failure) {
+	if fl.Title == "" {
+		fl.Title = buildFailedTitle
+	}
+	if fl.Hint == "" {
+		fl.Hint = buildFailedHint
+	}
+	f.events.failed(failureView{Title: fl.Title, Hint: fl.Hint, Diagnostics: withExcerpts(f.opts.Root, fl.Diagnostics)})
+}
+
+// FailedHeader is set to "failed" on every response the front sends while
+// the last build (or the app's start) failed: the response then comes from
+// an older version, or is the overlay page.
+const FailedHeader = "X-Golocal-Build"
 
 // Reload tells open pages to reload (call it after a successful swap) and
 // clears a build failure.

@@ -706,3 +706,33 @@ func TestOwnEndpoints(t *testing.T) {
 		t.Errorf("POST events: %d, want 405", res.StatusCode)
 	}
 }
+
+// While a build is broken every response says so (the old version keeps
+// answering API clients and scripts, which cannot see the overlay), and
+// the header goes away with the next successful swap.
+func TestFailedBuildHeader(t *testing.T) {
+	front, srv, _ := newFront(t, Options{})
+	front.SetUpstream(mustURL(t, textApp(t, "v1").URL))
+	for _, tc := range []struct {
+		name   string
+		before func()
+		hdr    []string
+		want   string
+		body   string
+	}{
+		{"serving", func() {}, nil, "", "v1"},
+		{"build failed: API request", func() { front.BuildFailed([]Diagnostic{{File: "main.go", Line: 1, Message: "undefined: x"}}) }, []string{"Accept", "application/json"}, "failed", "v1"},
+		{"build failed: overlay page", func() {}, []string{"Accept", "text/html", "Sec-Fetch-Mode", "navigate", "Sec-Fetch-Dest", "document"}, "failed", "undefined: x"},
+		{"app crashed", func() { front.Failed(Failure{Title: "The app panicked", Diagnostics: []Diagnostic{{Message: "boom"}}}) }, []string{"Accept", "text/html", "Sec-Fetch-Mode", "navigate", "Sec-Fetch-Dest", "document"}, "failed", "The app panicked"},
+		{"fixed", func() { front.Reload() }, nil, "", "v1"},
+	} {
+		tc.before()
+		res, body := get(t, srv.URL+"/", tc.hdr...)
+		if got := res.Header.Get(FailedHeader); got != tc.want {
+			t.Errorf("%s: %s = %q, want %q", tc.name, FailedHeader, got, tc.want)
+		}
+		if !strings.Contains(body, tc.body) {
+			t.Errorf("%s: body %.200q does not contain %q", tc.name, body, tc.body)
+		}
+	}
+}

@@ -59,6 +59,9 @@ func stripResponseValidators(h http.Header) {
 
 // modifyResponse applies --no-cache and injects the client into pages.
 func (f *Front) modifyResponse(res *http.Response) error {
+	if f.events.failedNow() {
+		res.Header.Set(FailedHeader, "failed")
+	}
 	if f.opts.NoCache && res.StatusCode != http.StatusSwitchingProtocols {
 		stripResponseValidators(res.Header)
 		res.Header.Del("Expires")

@@ -114,7 +114,7 @@ func serveClientScript(w http.ResponseWriter, r *http.Request) {
 var overlayPage = template.Must(template.New("overlay").Parse(`<!doctype html>
 <html lang="en" data-golocal-overlay="1"><head>
 <meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Build failed · golocal</title>
+<title>{{.Title}} · golocal</title>
 <style nonce="{{.Nonce}}">
 body{margin:0;font:15px/1.5 system-ui,sans-serif;background:#1b1b1f;color:#eee}
 main{max-width:60rem;margin:0 auto;padding:2rem 1.5rem}
@@ -127,14 +127,14 @@ p.hint{color:#aaa}
 </style>
 <script src="{{.Script}}" nonce="{{.Nonce}}"></script>
 </head><body><main>
-<h1>Build failed</h1>
+<h1>{{.Title}}</h1>
 {{range .Diagnostics}}<section class="diag">
 <div class="loc">{{.File}}{{if .Line}}:{{.Line}}{{if .Column}}:{{.Column}}{{end}}{{end}}</div>
 <div class="msg">{{.Message}}</div>
 {{if .Excerpt}}<pre>{{range .Excerpt}}<span{{if .Mark}} class="mark"{{end}}><span class="n">{{printf "%5d" .Number}}  </span>{{.Text}}</span>
 {{end}}</pre>{{end}}
 </section>{{end}}
-<p class="hint">The previous version of the app keeps serving other requests. This page reloads when the build is fixed.</p>
+<p class="hint">{{.Hint}}</p>
 </main></body></html>
 `))
 
@@ -142,12 +142,14 @@ p.hint{color:#aaa}
 // compiler's messages; its client reloads the page once the build is fixed.
 func (f *Front) serveOverlayPage(w http.ResponseWriter, r *http.Request) {
 	nonce := newNonce()
-	diags := f.events.currentFailure()
+	fl := f.events.currentFailure()
 	var b bytes.Buffer
 	err := overlayPage.Execute(&b, map[string]any{
 		"Nonce":       nonce,
 		"Script":      ClientScriptPath + "?v=" + url.QueryEscape(f.events.currentVersion()),
-		"Diagnostics": diags,
+		"Title":       fl.Title,
+		"Hint":        fl.Hint,
+		"Diagnostics": fl.Diagnostics,
 	})
 	if err != nil {
 		http.Error(w, "cannot render the build error page: "+err.Error(), http.StatusInternalServerError)
@@ -158,6 +160,7 @@ func (f *Front) serveOverlayPage(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; style-src 'nonce-"+nonce+"'; connect-src 'self'; base-uri 'none'; form-action 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set(FailedHeader, "failed")
 	h.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(http.StatusInternalServerError)
 	if r.Method != http.MethodHead {

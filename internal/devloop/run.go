@@ -1,0 +1,198 @@
+package devloop
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// Run builds and runs the app, then rebuilds and swaps on every change until
+// ctx is done. It then stops the app gracefully (SIGTERM, Grace, SIGKILL,
+// whole process tree) and removes its temporary files. It returns an error
+// only when the loop cannot run at all.
+//
+// Run is the event pump of the dev loop's state machine (see machine):
+// it waits for the next thing that happens and hands it to machine.step.
+func (r *Runner) Run(ctx context.Context) error {
+	defer os.RemoveAll(r.tempDir)
+	defer r.shared.Close()
+	defer r.sharedFile.Close()
+	wctx, stopWatch := context.WithCancel(ctx)
+	go r.watcher.Run(wctx)
+	defer func() {
+		stopWatch()
+		for range r.watcher.Changes() { // drain until closed
+		}
+	}()
+	fx := newRunEffects(ctx, r)
+	defer fx.close()
+	m := newMachine(fx, r.pkg, r.opts.DrainDelay)
+	r.refreshDeps(ctx)
+	m.startBuild()
+	stopped := ctx.Done()
+	for !m.done {
+		var servingExited <-chan struct{}
+		if m.serving != nil {
+			servingExited = m.serving.exited
+		}
+		serving := m.serving
+		var ev any
+		select {
+		case <-stopped:
+			stopped = nil
+			ev = evStop{}
+		case c, ok := <-r.watcher.Changes():
+			if !ok {
+				continue
+			}
+			ev = evChange{c}
+		case <-r.rebuild:
+			ev = evRebuild{}
+		case <-fx.settle.C:
+			ev = evSettled{}
+		case ev = <-fx.results:
+		case <-servingExited:
+			ev = evAppExited{serving}
+		}
+		m.step(ev)
+	}
+	r.retiring.Wait()
+	r.emit(Event{Kind: EventStopped})
+	return nil
+}
+
+// runEffects carries out the machine's requests with real builds and
+// processes; results come back on results.
+type runEffects struct {
+	ctx         context.Context
+	r           *Runner
+	results     chan any
+	settle      *time.Timer
+	plan        *toolchainPlan
+	buildCancel context.CancelFunc
+	upCancel    context.CancelFunc
+	bo          BuildOptions
+	// wildcardSeen: a version was found listening on all interfaces (it
+	// is reported once; later versions are not looked at).
+	wildcardSeen atomic.Bool
+}
+
+func newRunEffects(ctx context.Context, r *Runner) *runEffects {
+	fx := &runEffects{
+		ctx: ctx, r: r,
+		// Every build and start sends exactly one result and the loop reads
+		// until all have arrived, so senders never block for long.
+		results: make(chan any, 8),
+		settle:  time.NewTimer(time.Hour),
+		bo:      BuildOptions{GoCmd: r.goCmd, Dir: r.opts.Dir, Root: r.root, Package: r.pkg, Flags: r.opts.BuildFlags, Tags: r.opts.Tags, KeepDebugInfo: r.opts.KeepDebugInfo, Env: r.buildEnv},
+	}
+	fx.settle.Stop()
+	return fx
+}
+
+func (fx *runEffects) close() {
+	fx.settle.Stop()
+	if fx.plan != nil {
+		os.RemoveAll(fx.plan.work)
+	}
+}
+
+func (fx *runEffects) startBuild(gen int, paths []string) {
+	r := fx.r
+	bctx, cancel := context.WithCancel(fx.ctx)
+	fx.buildCancel = cancel
+	r.builds.Add(1)
+	out := filepath.Join(r.tempDir, "app-"+strconv.Itoa(gen))
+	plan := fx.plan
+	direct := plan.fits(paths, r.root, r.opts.Tags)
+	go func() {
+		var res BuildResult
+		var err error
+		if direct {
+			res, err = buildDirect(bctx, plan, r.buildEnv, r.root, out)
+		} else {
+			res, err = Build(bctx, fx.bo, out)
+		}
+		fx.results <- evBuilt{buildDone{gen: gen, res: res, err: err, paths: paths}}
+	}()
+}
+
+func (fx *runEffects) cancelBuild() {
+	if fx.buildCancel != nil {
+		fx.buildCancel()
+	}
+}
+
+func (fx *runEffects) buildFinished(b buildDone) {
+	if b.res.Direct || errors.Is(b.err, ErrBuildCanceled) {
+		return
+	}
+	// Imports may have changed: what the program is built from is asked
+	// again; until then every Go change rebuilds.
+	fx.r.refreshDeps(fx.ctx)
+	// A go build ran to completion: its plan (nil when it failed: another
+	// package may be broken) replaces the old one, whose import
+	// configuration may point at stale dependencies.
+	if fx.plan != nil && fx.plan != b.res.plan {
+		os.RemoveAll(fx.plan.work)
+	}
+	fx.plan = b.res.plan
+}
+
+func (fx *runEffects) startApp(req upRequest) {
+	r := fx.r
+	uctx, cancel := context.WithCancel(fx.ctx)
+	fx.upCancel = cancel
+	r.sequence++
+	spec := childSpec{binary: req.binary, args: r.opts.Args, env: r.appEnv, shared: r.sharedFile, stdout: r.opts.Stdout, stderr: r.opts.Stderr, tempDir: r.tempDir, sequence: r.sequence, root: r.root}
+	go func() {
+		if req.stopFirst != nil {
+			req.stopFirst.stop(r.opts.Grace)
+		}
+		start := time.Now()
+		c, err := startChild(spec)
+		if err == nil {
+			err = c.waitReady(uctx, r.opts.ReadyTimeout, r.shared.Addr(), req.sharedAlone)
+			if err != nil {
+				c.stop(r.opts.Grace)
+			} else if !fx.wildcardSeen.Load() {
+				c.findWildcard()
+				fx.wildcardSeen.Store(c.wildcard != "")
+			}
+		}
+		fx.results <- evUp{upDone{upRequest: req, c: c, err: err, took: time.Since(start)}}
+	}()
+}
+
+func (fx *runEffects) cancelStart() {
+	if fx.upCancel != nil {
+		fx.upCancel()
+	}
+}
+
+func (fx *runEffects) retire(c *child, delay time.Duration) {
+	r := fx.r
+	r.retiring.Add(1)
+	go func() {
+		defer r.retiring.Done()
+		if delay > 0 && c.mode != modeNotify {
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-fx.ctx.Done():
+			}
+			t.Stop()
+		}
+		c.stop(r.opts.Grace)
+	}()
+}
+
+func (fx *runEffects) removeBinary(path string)  { os.Remove(path) }
+func (fx *runEffects) resetSettle()              { fx.settle.Reset(fx.r.opts.Settle) }
+func (fx *runEffects) stopSettle()               { fx.settle.Stop() }
+func (fx *runEffects) unrelated(p []string) bool { return fx.r.unrelated(p) }
+func (fx *runEffects) emit(e Event)              { fx.r.emit(e) }
