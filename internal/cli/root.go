@@ -34,12 +34,14 @@ accepts and production trusts.
   golocal dev [PKG]       hot reload that never drops a request
   golocal probe URL       curl-grade timings plus a linter of what browsers reject
   golocal port [PORT...]  who holds a port, and the next free one
+  golocal verify [PKG]    production-readiness audit that starts, loads and signals the service
 
 Exit codes:
   0  ok
   1  the command ran and found a failure (a finding, a taken port, a failed check)
   2  usage error (unknown flag, bad value)
-  3  probe only: the request could not be made or failed (unusable URL, DNS, refused, TLS, timeout)
+  3  probe: the request could not be made or failed (unusable URL, DNS, refused, TLS, timeout);
+     verify: the service could not be built, started or reached
 
 Environment:
   NO_COLOR  disables colour (colour is only ever used on a terminal)
@@ -100,6 +102,7 @@ func newRootCmd(env *Env) *cobra.Command {
 		newPortCmd(env),
 		newProbeCmd(env),
 		newDevCmd(env),
+		newVerifyCmd(env),
 	)
 	// Writers first: cobra's completion command captures the writer when it
 	// is created.

@@ -1,0 +1,6 @@
+// Command livedb is a test service for golocal verify (see package svc).
+package main
+
+import "github.com/golocal/golocal/internal/verify/testdata/svc"
+
+func main() { svc.Main("probes.liveness-no-dependencies") }
