@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -210,14 +212,46 @@ func (a *Audit) launch(tmp string) error {
 	_, a.secrets = secretsOf(append(append([]string(nil), a.opts.Env...), plants...))
 	a.svc = &service{binary: binary, dir: work, env: append(env, plants...), port: port}
 	a.dep, a.svc.env = interposeDependency(a.svc.env)
-	a.configRun = a.probeConfig()
-	for _, name := range a.required {
+	if a.selectedArea(Config) {
+		a.configRun = a.probeConfig()
+	}
+	a.plantRequired(0)
+	err = a.startMain()
+	// Without the configuration run, a refusal naming a missing secret
+	// is learnt here: plant it and start again.
+	var se *StartError
+	for tries := 0; tries < 3 && errors.As(err, &se) && se.Phase == "start"; tries++ {
+		n := len(a.required)
+		have := func(name string) bool {
+			return slices.ContainsFunc(a.svc.env, func(kv string) bool { return strings.HasPrefix(kv, name+"=") })
+		}
+		if !a.learnSecrets(se.Output, have) {
+			break
+		}
+		a.plantRequired(n)
+		err = a.startMain()
+	}
+	a.facts.RequiredSecrets = a.required
+	return err
+}
+
+// plantRequired gives the required secrets from index from on a random value.
+func (a *Audit) plantRequired(from int) {
+	for _, name := range a.required[from:] {
 		v := randomSecret()
 		a.svc.env = append(a.svc.env, name+"="+v)
 		a.secrets = append(a.secrets, v)
 	}
-	a.facts.RequiredSecrets = a.required
-	return a.startMain()
+}
+
+// selectedArea reports whether any check of area is selected.
+func (a *Audit) selectedArea(area Area) bool {
+	for _, c := range catalog {
+		if c.Area == area && a.opts.Selection.Selected(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // startMain starts the service for the audit and learns its addresses.

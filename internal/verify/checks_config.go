@@ -59,18 +59,24 @@ func (a *Audit) probeConfig() *configRun {
 		if !run.exited || run.code == 0 {
 			return first
 		}
-		var more []string
-		for _, name := range mentionedSecret.FindAllString(run.output, -1) {
-			if !have(name) && !slices.Contains(a.required, name) && !slices.Contains(more, name) && !strings.HasPrefix(name, "VERIFY_CANARY_") {
-				more = append(more, name)
-			}
-		}
-		if len(more) == 0 {
+		if !a.learnSecrets(run.output, have) {
 			return first
 		}
-		a.required = append(a.required, more...)
 	}
 	return first
+}
+
+// learnSecrets adds to a.required the secret-looking variables a refusal
+// names that the service does not have yet; false when there are none.
+func (a *Audit) learnSecrets(output string, have func(string) bool) bool {
+	var more []string
+	for _, name := range mentionedSecret.FindAllString(output, -1) {
+		if !have(name) && !slices.Contains(a.required, name) && !slices.Contains(more, name) && !strings.HasPrefix(name, "VERIFY_CANARY_") {
+			more = append(more, name)
+		}
+	}
+	a.required = append(a.required, more...)
+	return len(more) > 0
 }
 
 // startForConfig starts the service with env and waits up to

@@ -96,6 +96,9 @@ func testOptions(t testing.TB, name string, env ...string) Options {
 		Grace:         4 * time.Second,
 		StartTimeout:  10 * time.Second,
 		SlowlorisWait: 6 * time.Second,
+		// A shared 2-core machine running the race detector cannot promise
+		// the production budget; the break sleeps longer than this.
+		ProbeBudget: 500 * time.Millisecond,
 	}
 }
 

@@ -89,10 +89,12 @@ func (l *load) stop() {
 }
 
 // sample makes n sequential GETs of path and returns their sorted
-// durations and the statuses seen.
-func (a *Audit) sample(path string, n int) ([]time.Duration, map[int]int, error) {
+// durations and the statuses seen; it stops early once maxOver answers
+// took longer than budget.
+func (a *Audit) sample(path string, n int, budget time.Duration, maxOver int) ([]time.Duration, map[int]int, error) {
 	var ds []time.Duration
 	statuses := map[int]int{}
+	over := 0
 	for range n {
 		r, err := a.do(http.MethodGet, path, nil, nil)
 		if err != nil {
@@ -100,6 +102,11 @@ func (a *Audit) sample(path string, n int) ([]time.Duration, map[int]int, error)
 		}
 		ds = append(ds, r.took)
 		statuses[r.status]++
+		if r.took > budget {
+			if over++; over >= maxOver {
+				break
+			}
+		}
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	return ds, statuses, nil

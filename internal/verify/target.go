@@ -45,6 +45,9 @@ type Options struct {
 	// Grace is the stop budget the orchestrator gives: SIGTERM→exit must
 	// fit (default 30 s, Kubernetes' terminationGracePeriodSeconds).
 	Grace time.Duration
+	// ProbeBudget is the p99 latency the probes must keep under load
+	// (default 100 ms).
+	ProbeBudget time.Duration
 	// SlowlorisWait is how long a trickling connection may stay open
 	// before limits.slowloris fails (default 20 s; serve's header timeout
 	// is 10 s).
@@ -64,6 +67,9 @@ func (o *Options) defaults() {
 	}
 	if o.Grace <= 0 {
 		o.Grace = 30 * time.Second
+	}
+	if o.ProbeBudget <= 0 {
+		o.ProbeBudget = 100 * time.Millisecond
 	}
 	if o.SlowlorisWait <= 0 {
 		o.SlowlorisWait = 20 * time.Second

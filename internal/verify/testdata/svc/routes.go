@@ -114,7 +114,7 @@ func (s *service) slow(id string, h http.Handler) http.Handler {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(150 * time.Millisecond)
+		time.Sleep(700 * time.Millisecond)
 		h.ServeHTTP(w, r)
 	})
 }
