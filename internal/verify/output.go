@@ -31,11 +31,15 @@ type outputLog struct {
 	wg      sync.WaitGroup
 }
 
-// collect reads r until EOF into the log under stream's name.
+// collect reads r until EOF into the log under stream's name (and
+// closes r if it is a Closer).
 func (o *outputLog) collect(stream string, r io.Reader) {
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
+		if c, ok := r.(io.Closer); ok {
+			defer c.Close()
+		}
 		br := bufio.NewReaderSize(r, 64<<10)
 		for {
 			line, err := readLine(br)

@@ -26,20 +26,31 @@ func startProcess(binary, dir string, env []string) (*process, error) {
 	cmd.Dir = dir
 	cmd.Env = env
 	cmd.SysProcAttr = sysProcAttr()
-	stdout, err := cmd.StdoutPipe()
+	// Our own pipes, not cmd.StdoutPipe: Wait closes those as soon as the
+	// process exits, losing what it wrote last (a refusal to start is
+	// exactly that), while these are read to their end.
+	stdoutR, stdoutW, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	stderr, err := cmd.StderrPipe()
+	stderrR, stderrW, err := os.Pipe()
 	if err != nil {
+		stdoutR.Close()
+		stdoutW.Close()
 		return nil, err
 	}
+	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
 	p := &process{cmd: cmd, out: &outputLog{}, done: make(chan struct{})}
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	stdoutW.Close()
+	stderrW.Close()
+	if err != nil {
+		stdoutR.Close()
+		stderrR.Close()
 		return nil, fmt.Errorf("cannot start %s: %w", binary, err)
 	}
-	p.out.collect("stdout", stdout)
-	p.out.collect("stderr", stderr)
+	p.out.collect("stdout", stdoutR)
+	p.out.collect("stderr", stderrR)
 	go func() {
 		_ = cmd.Wait()
 		p.state = cmd.ProcessState
