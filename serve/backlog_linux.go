@@ -27,11 +27,15 @@ const maxBacklogDrain = 4096
 // closed, as before. ok is false when the listener was not drained (and
 // is still open); the caller then closes it.
 //
-// The window left is the time between the last accept(2) finding the
-// queue empty and close(2), a few microseconds, instead of however long
-// the accept goroutine takes to be scheduled. Linux offers no way to stop
-// a listening socket from completing handshakes without resetting its
-// queue, so it cannot be closed entirely.
+// The socket stops listening with shutdown(2) right after the last
+// accept(2) finds the queue empty, inside the same callback: ln.Close
+// alone only closes the descriptor once the goroutine blocked in Accept
+// has woken up, and every connection completed meanwhile would be reset.
+// The window left is the few microseconds between that last accept(2) and
+// shutdown(2). Linux offers no way to stop a listening socket from
+// completing handshakes without resetting its queue, so it cannot be
+// closed entirely. (A Unix socket keeps its queue through shutdown(2),
+// so it is taken once more.)
 func acceptBacklog(ln net.Listener) (conns []net.Conn, ok bool) {
 	var sc syscall.Conn
 	switch l := ln.(type) {
@@ -48,18 +52,12 @@ func acceptBacklog(ln net.Listener) (conns []net.Conn, ok bool) {
 	}
 	var fds []int
 	cerr := rc.Control(func(fd uintptr) {
-		for len(fds) < maxBacklogDrain {
-			nfd, _, err := syscall.Accept4(int(fd), syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
-			switch {
-			case err == nil:
-				fds = append(fds, nfd)
-			case errors.Is(err, syscall.EINTR), errors.Is(err, syscall.ECONNABORTED):
-			default: // EAGAIN: the queue is empty
-				return
-			}
+		fds = acceptQueued(int(fd), fds)
+		if syscall.Shutdown(int(fd), syscall.SHUT_RD) == nil {
+			fds = acceptQueued(int(fd), fds)
 		}
 	})
-	ln.Close() // at once: every microsecond from here admits a connection the kernel would reset
+	ln.Close()
 	if cerr != nil {
 		return nil, true
 	}
@@ -78,4 +76,20 @@ func acceptBacklog(ln net.Listener) (conns []net.Conn, ok bool) {
 		conns = append(conns, c)
 	}
 	return conns, true
+}
+
+// acceptQueued accepts without blocking until the queue is empty (EAGAIN),
+// the socket no longer listens (EINVAL) or maxBacklogDrain is reached.
+func acceptQueued(fd int, fds []int) []int {
+	for len(fds) < maxBacklogDrain {
+		nfd, _, err := syscall.Accept4(fd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
+		switch {
+		case err == nil:
+			fds = append(fds, nfd)
+		case errors.Is(err, syscall.EINTR), errors.Is(err, syscall.ECONNABORTED):
+		default:
+			return fds
+		}
+	}
+	return fds
 }

@@ -186,6 +186,10 @@ func (l *trackedListener) Accept() (net.Conn, error) {
 	}
 	c, err := l.Listener.Accept()
 	if err != nil {
+		// When the stop closed the listener, closeDrained holds mu until
+		// the connections it took from the backlog are in pending: an
+		// Accept woken by the close waits for them here instead of
+		// reporting the listener closed and leaving them to be reset.
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if len(l.pending) > 0 {
@@ -207,6 +211,10 @@ func (l *trackedListener) Close() error {
 func (l *trackedListener) closeDrained() int {
 	n := 0
 	l.closeOnce.Do(func() {
+		// Hold mu from before the close until pending is filled, so that
+		// no Accept can see the listener closed with pending still empty.
+		l.mu.Lock()
+		defer l.mu.Unlock()
 		var conns []net.Conn
 		ok := false
 		if !l.noDrain {
@@ -217,9 +225,7 @@ func (l *trackedListener) closeDrained() int {
 			return
 		}
 		n = len(conns)
-		l.mu.Lock()
 		l.pending = append(l.pending, conns...)
-		l.mu.Unlock()
 	})
 	return n
 }

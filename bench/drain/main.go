@@ -1,14 +1,26 @@
 // Command drain measures serve's graceful stop under load and prints the
 // figures: a real child process (this program, re-executed) serves with
 // serve.Run on loopback while concurrent clients load it; it gets SIGTERM
-// midway; every request is classified as completed, refused or failed.
+// midway; every request is classified as completed, refused, reset or
+// failed.
 //
-//	go run ./bench/drain
-//	go run ./bench/drain -clients 64 -duration 3s -grace 2s -json
+// Two profiles run by default, one after the other:
 //
-// It exits 0 when the drain was clean (failed 0, every request the child
-// accepted completed, the child exited 0 within lame duck + grace), 1 when
-// it was not, and 2 on bad flags.
+//   - mixed: the flags below (32 clients, half keep-alive, most requests
+//     sleeping 50–200 ms in the handler, lame duck 200 ms);
+//
+//   - prod: 16 clients that open a new connection for every fast request
+//     (what "Connection: close" during the lame duck makes clients do),
+//     lame duck 2 s, grace 5 s, SIGTERM after 1 s of a 4 s load: the
+//     kernel's accept queue is never empty when the listener closes.
+//
+//     go run ./bench/drain
+//     go run ./bench/drain -profile prod
+//     go run ./bench/drain -profile mixed -clients 64 -duration 3s -grace 2s -json
+//
+// It exits 0 when every drain was clean (resets 0, failed 0, every request
+// the child accepted completed, the child exited 0 within lame duck +
+// grace), 1 when one was not, and 2 on bad flags.
 package main
 
 import (
@@ -39,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	stopAfter := fs.Duration("stop-after", 0, "when SIGTERM is sent (default: half of -duration)")
 	lameDuck := fs.Duration("lame-duck", 200*time.Millisecond, "the child's lame-duck delay")
 	grace := fs.Duration("grace", 5*time.Second, "the child's grace period")
+	reconnect := fs.Bool("reconnect", false, "mixed profile: every client opens a new connection per request, fast requests")
+	profile := fs.String("profile", "both", "which runs: mixed (the flags), prod (fixed: 16 reconnecting clients, lame duck 2s) or both")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	verbose := fs.Bool("v", false, "show the child's log")
 	if err := fs.Parse(args); err != nil {
@@ -60,35 +74,76 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case *lameDuck < 0 || *grace <= 0 || *grace > time.Minute:
 		fmt.Fprintf(stderr, "drain: -lame-duck must be >= 0 and -grace between 0 and 1m\n")
 		return 2
+	case *profile != "both" && *profile != "mixed" && *profile != "prod":
+		fmt.Fprintf(stderr, "drain: -profile %q: want mixed, prod or both\n", *profile)
+		return 2
 	}
 	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintf(stderr, "drain: cannot find this program to re-execute it as the child: %v\n", err)
 		return 1
 	}
-	cfg := draintest.Config{
-		Command:   func() *exec.Cmd { return exec.Command(self) },
+	runs := []namedRun{{"mixed", draintest.Config{
 		Clients:   *clients,
 		Duration:  *duration,
 		StopAfter: *stopAfter,
 		LameDuck:  *lameDuck,
 		Grace:     *grace,
+		Reconnect: *reconnect,
+	}}, {"prod", prodProfile}}
+	switch *profile {
+	case "mixed":
+		runs = runs[:1]
+	case "prod":
+		runs = runs[1:]
 	}
-	if *verbose {
-		cfg.Log = stderr
+	code := 0
+	for i, r := range runs {
+		r.cfg.Command = func() *exec.Cmd { return exec.Command(self) }
+		if *verbose {
+			r.cfg.Log = stderr
+		}
+		if i > 0 && !*asJSON {
+			fmt.Fprintln(stdout)
+		}
+		if c := runOne(r, *asJSON, stdout, stderr); c != 0 {
+			code = c
+		}
 	}
-	rep, err := draintest.Run(context.Background(), cfg)
+	return code
+}
+
+// prodProfile is the production-like run: 16 clients reconnecting for
+// every request through a 2 s lame duck.
+var prodProfile = draintest.Config{
+	Clients:   16,
+	Duration:  4 * time.Second,
+	StopAfter: time.Second,
+	LameDuck:  2 * time.Second,
+	Grace:     5 * time.Second,
+	Reconnect: true,
+}
+
+type namedRun struct {
+	name string
+	cfg  draintest.Config
+}
+
+// runOne runs one profile and prints its report; it returns the exit code.
+func runOne(r namedRun, asJSON bool, stdout, stderr io.Writer) int {
+	rep, err := draintest.Run(context.Background(), r.cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "drain: %v\n", err)
+		fmt.Fprintf(stderr, "drain: %s: %v\n", r.name, err)
 		return 1
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		out := struct {
+			Profile string `json:"profile"`
 			*draintest.Report
 			Problems []string `json:"problems"`
-		}{rep, rep.Problems()}
+		}{r.name, rep, rep.Problems()}
 		if out.Problems == nil {
 			out.Problems = []string{}
 		}
@@ -97,6 +152,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	} else {
+		fmt.Fprintf(stdout, "== profile %s\n", r.name)
 		rep.WriteText(stdout)
 	}
 	if len(rep.Problems()) > 0 {

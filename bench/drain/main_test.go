@@ -16,6 +16,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{[]string{"-grace", "0s"}, "-grace between 0 and 1m"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"-clients", "many"}, "invalid value"},
+		{[]string{"-profile", "fast"}, `-profile "fast": want mixed, prod or both`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

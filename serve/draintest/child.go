@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/golocal/golocal/listen"
 	"github.com/golocal/golocal/serve"
 )
 
@@ -150,23 +151,22 @@ func durationEnv(getenv func(string) string, name string) (time.Duration, error)
 	return d, nil
 }
 
-// inheritedListener takes the socket passed as fd 3. It checks LISTEN_PID
-// when present, as systemd-aware programs must: an inherited variable
-// meant for another process must not make us adopt a random fd.
+// inheritedListener takes the socket passed as fd 3 through listen's
+// reading of the socket-activation protocol, which checks LISTEN_PID: an
+// inherited variable meant for another process must not make us adopt a
+// random fd.
 func inheritedListener(getenv func(string) string) (net.Listener, error) {
-	if fds := getenv("LISTEN_FDS"); fds != "1" {
-		return nil, fmt.Errorf("LISTEN_FDS=%q; the drain child expects exactly one inherited socket (LISTEN_FDS=1)", fds)
-	}
-	if pid := getenv("LISTEN_PID"); pid != "" && pid != strconv.Itoa(os.Getpid()) {
-		return nil, fmt.Errorf("LISTEN_PID=%s but this process is %d; the socket was meant for another process", pid, os.Getpid())
-	}
-	f := os.NewFile(3, "inherited-listener")
-	ln, err := net.FileListener(f)
-	f.Close() // FileListener dups the descriptor
+	lns, warnings, err := listen.Inherited(getenv, os.Unsetenv)
 	if err != nil {
-		return nil, fmt.Errorf("fd 3 is not a listening socket: %w", err)
+		return nil, err
 	}
-	return ln, nil
+	if len(lns) != 1 {
+		for _, l := range lns {
+			l.Listener.Close()
+		}
+		return nil, fmt.Errorf("LISTEN_FDS=%q: the drain child expects exactly one inherited socket (LISTEN_FDS=1) %s", getenv("LISTEN_FDS"), strings.Join(warnings, "; "))
+	}
+	return lns[0].Listener, nil
 }
 
 // acceptRecorder remembers the remote address of every connection the

@@ -15,11 +15,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/golocal/golocal/internal/tail"
+	"github.com/golocal/golocal/listen"
+	"github.com/golocal/golocal/serve"
 )
 
 // Config describes one drain run. Zero fields take the defaults noted.
@@ -41,6 +44,12 @@ type Config struct {
 	// LameDuck and Grace are the child's serve.Options: LameDuck zero
 	// means none, Grace zero means 5s.
 	LameDuck, Grace time.Duration
+	// Reconnect makes every client open a new connection for each request
+	// and every request fast (0–4 ms in the handler), as clients behave
+	// once every response says "Connection: close": connections then keep
+	// arriving in the kernel's accept queue up to the moment the listener
+	// closes, which is where a drain can reset them.
+	Reconnect bool
 	// Log, if set, receives the child's output as it happens.
 	Log io.Writer
 }
@@ -56,6 +65,7 @@ type Report struct {
 	StopAfter time.Duration `json:"stop_after_ns"`
 	LameDuck  time.Duration `json:"lame_duck_ns"`
 	Grace     time.Duration `json:"grace_ns"`
+	Reconnect bool          `json:"reconnect"`
 
 	// Sent counts requests the clients started.
 	Sent int `json:"sent"`
@@ -75,14 +85,17 @@ type Report struct {
 	// TCP handshake (connect: connection reset by peer) as the listener
 	// closed: the dial failed, so no request was ever sent.
 	RefusedInHandshake int `json:"refused_in_handshake"`
-	// RefusedInBacklog counts requests on a new connection that the kernel
-	// completed but the server never accepted before closing the listener:
-	// closing a listening socket resets the connections still queued in
-	// its backlog. The client sees a reset, but the server never saw the
-	// request; the child's list of accepted connections proves which.
-	RefusedInBacklog int `json:"refused_in_backlog"`
-	// Failed counts everything else: resets or EOFs on connections the
-	// server had accepted, timeouts, wrong status or body.
+	// Resets counts requests on a connection the client saw established
+	// that was reset or closed without an answer (ECONNRESET, EPIPE, EOF):
+	// the client cannot tell whether the request ran. A clean drain has
+	// none.
+	Resets int `json:"resets"`
+	// ResetsNotAccepted is the part of Resets on new connections the
+	// child never accepted (its list of accepted connections proves
+	// which): the kernel completed them, and the listener's close reset
+	// them, or the server took them from the backlog and dropped them.
+	ResetsNotAccepted int `json:"resets_not_accepted"`
+	// Failed counts everything else: timeouts, a wrong status or body.
 	Failed int `json:"failed"`
 	// Failures holds up to ten examples of failures.
 	Failures []string `json:"failures,omitempty"`
@@ -126,6 +139,9 @@ func (r *Report) Problems() []string {
 	if r.InFlightAtSignal == 0 {
 		p = append(p, "no request was in flight at SIGTERM; the run did not exercise draining")
 	}
+	if r.Resets > 0 {
+		p = append(p, fmt.Sprintf("%d requests were reset or closed without an answer (%d on connections the child never accepted)", r.Resets, r.ResetsNotAccepted))
+	}
 	if r.Failed > 0 {
 		p = append(p, fmt.Sprintf("%d requests failed", r.Failed))
 	}
@@ -156,13 +172,18 @@ func (r *Report) Problems() []string {
 // WriteText prints the figures for people.
 func (r *Report) WriteText(w io.Writer) {
 	ms := func(d time.Duration) string { return d.Round(10 * time.Microsecond).String() }
-	fmt.Fprintf(w, "drain: %d clients (%d keep-alive, %d new connection per request, plus 2 long requests spanning SIGTERM) on %s for %v; SIGTERM at %v; lame duck %v, grace %v\n",
-		r.Clients, (r.Clients+1)/2, r.Clients/2, r.Addr, r.Duration, r.StopAfter, r.LameDuck, r.Grace)
-	fmt.Fprintf(w, "requests:  sent %d  accepted %d  completed %d  refused %d  failed %d\n",
-		r.Sent, r.Accepted, r.Completed, r.Refused+r.RefusedInHandshake+r.RefusedInBacklog, r.Failed)
+	clients := fmt.Sprintf("%d keep-alive, %d new connection per request", (r.Clients+1)/2, r.Clients/2)
+	if r.Reconnect {
+		clients = "each opening a new connection for every fast request"
+	}
+	fmt.Fprintf(w, "drain: %d clients (%s, plus 2 long requests spanning SIGTERM) on %s for %v; SIGTERM at %v; lame duck %v, grace %v\n",
+		r.Clients, clients, r.Addr, r.Duration, r.StopAfter, r.LameDuck, r.Grace)
+	fmt.Fprintf(w, "requests:  sent %d  accepted %d  completed %d  refused %d  resets %d  failed %d\n",
+		r.Sent, r.Accepted, r.Completed, r.Refused+r.RefusedInHandshake, r.Resets, r.Failed)
 	fmt.Fprintf(w, "  accepted = reached the child's handler (the child's count; %d handlers finished writing); %d were in flight at SIGTERM\n", r.Finished, r.InFlightAtSignal)
-	fmt.Fprintf(w, "  refused  = %d connection refused after the listener closed + %d reset during connect + %d reset in the kernel backlog, never accepted by the child\n",
-		r.Refused, r.RefusedInHandshake, r.RefusedInBacklog)
+	fmt.Fprintf(w, "  refused  = %d connection refused after the listener closed + %d reset during connect; no request was sent\n",
+		r.Refused, r.RefusedInHandshake)
+	fmt.Fprintf(w, "  resets   = reset or closed without an answer after connecting (%d on connections the child never accepted)\n", r.ResetsNotAccepted)
 	for _, f := range r.Failures {
 		fmt.Fprintf(w, "  failure: %s\n", f)
 	}
@@ -187,7 +208,7 @@ func (r *Report) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "  - %s\n", s)
 		}
 	} else {
-		fmt.Fprintf(w, "result: PASS (failed 0, every accepted request completed, exit 0 within the grace period)\n")
+		fmt.Fprintf(w, "result: PASS (resets 0, failed 0, every accepted request completed, exit 0 within the grace period)\n")
 	}
 }
 
@@ -233,7 +254,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Command == nil {
 		return nil, errors.New("draintest: Config.Command is nil; return an exec.Cmd for a program that calls draintest.ChildMain")
 	}
-	rep := &Report{Clients: cfg.Clients, Duration: cfg.Duration, StopAfter: cfg.StopAfter, LameDuck: cfg.LameDuck, Grace: cfg.Grace}
+	rep := &Report{Clients: cfg.Clients, Duration: cfg.Duration, StopAfter: cfg.StopAfter, LameDuck: cfg.LameDuck, Grace: cfg.Grace, Reconnect: cfg.Reconnect}
 
 	dir, err := os.MkdirTemp("", "drain")
 	if err != nil {
@@ -254,31 +275,32 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("draintest: %w", err)
 	}
 
-	notifyPath := filepath.Join(dir, "notify")
-	notifyConn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: notifyPath, Net: "unixgram"})
+	notify, err := serve.ListenNotify(filepath.Join(dir, "notify"))
 	if err != nil {
 		lnFile.Close()
-		return nil, fmt.Errorf("draintest: notify socket: %w", err)
+		return nil, fmt.Errorf("draintest: %w", err)
 	}
-	defer notifyConn.Close()
-	notes := readNotifications(notifyConn)
+	defer notify.Close()
 
 	statsPath := filepath.Join(dir, "stats.json")
-	output := &tailBuffer{tee: cfg.Log}
+	output := tail.New(16<<10, cfg.Log)
 	cmd := cfg.Command()
 	if cmd.Env == nil {
 		cmd.Env = os.Environ()
 	}
 	cmd.Env = append(childEnv(cmd.Env),
-		"LISTEN_FDS=1",
-		"NOTIFY_SOCKET="+notifyPath,
+		notify.Env(),
 		envChild+"=1",
 		envStats+"="+statsPath,
 		envGrace+"="+cfg.Grace.String(),
 		envLameDuck+"="+cfg.LameDuck.String(),
 	)
-	setListenPID(cmd)
-	cmd.ExtraFiles = []*os.File{lnFile}
+	// fd 3 with LISTEN_FDS=1 and LISTEN_PID set to the child's own pid,
+	// as systemd and the golocal dev runner pass sockets.
+	if err := listen.PassSockets(cmd, nil, lnFile); err != nil {
+		lnFile.Close()
+		return nil, fmt.Errorf("draintest: %w", err)
+	}
 	cmd.Stdout, cmd.Stderr = output, output
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
@@ -300,27 +322,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	readyTimer := time.NewTimer(10 * time.Second)
 	defer readyTimer.Stop()
-waitReady:
-	for {
-		select {
-		case n, ok := <-notes:
-			if !ok {
-				kill()
-				return nil, fmt.Errorf("draintest: the notify socket failed before READY=1; child output:\n%s", output.String())
-			}
-			if hasAssignment(n, "READY=1") {
-				rep.NotifiedReady = true
-				break waitReady
-			}
-		case <-exited:
-			return nil, fmt.Errorf("draintest: the child exited before READY=1 (%v); its output:\n%s", waitErr, output.String())
-		case <-readyTimer.C:
-			kill()
-			return nil, fmt.Errorf("draintest: no READY=1 from the child within 10s; its output:\n%s", output.String())
-		case <-ctx.Done():
-			kill()
-			return nil, ctx.Err()
-		}
+	select {
+	case <-notify.Await("READY=1"):
+		rep.NotifiedReady = true
+	case <-notify.Done():
+		kill()
+		return nil, fmt.Errorf("draintest: the notify socket failed before READY=1 (%v); child output:\n%s", notify.Err(), output.String())
+	case <-exited:
+		return nil, fmt.Errorf("draintest: the child exited before READY=1 (%v); its output:\n%s", waitErr, output.String())
+	case <-readyTimer.C:
+		kill()
+		return nil, fmt.Errorf("draintest: no READY=1 from the child within 10s; its output:\n%s", output.String())
+	case <-ctx.Done():
+		kill()
+		return nil, ctx.Err()
 	}
 
 	load := newLoad(rep.Addr, cfg)
@@ -362,14 +377,15 @@ waitReady:
 	<-probeDone
 	load.wait()
 
-	// STOPPING=1 was sent before the child exited; drain what is queued.
-	// The deadline makes the reader goroutine end and close notes.
-	notifyConn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	for n := range notes {
-		if hasAssignment(n, "STOPPING=1") {
-			rep.NotifiedStopping = true
-		}
+	// STOPPING=1 was sent before the child exited; it may still be queued
+	// on the socket.
+	stopping := time.NewTimer(100 * time.Millisecond)
+	select {
+	case <-notify.Await("STOPPING=1"):
+		rep.NotifiedStopping = true
+	case <-stopping.C:
 	}
+	stopping.Stop()
 
 	var stats childStats
 	if data, err := os.ReadFile(statsPath); err != nil {
@@ -386,48 +402,6 @@ waitReady:
 	load.classify(rep, accepted, rep.StatsError == "")
 	rep.ChildOutput = output.String()
 	return rep, nil
-}
-
-// setListenPID makes the child see LISTEN_PID equal to its own pid, as
-// systemd does. The pid is unknown before the fork, so the command runs
-// through /bin/sh, which exports its own pid ($$) and execs the program
-// under that same pid. Without /bin/sh, LISTEN_PID is left unset, which
-// socket-activation readers accept.
-func setListenPID(cmd *exec.Cmd) {
-	sh, err := exec.LookPath("/bin/sh")
-	if err != nil {
-		return
-	}
-	args := append([]string{sh, "-c", `LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"`, cmd.Path}, cmd.Args[1:]...)
-	cmd.Path = sh
-	cmd.Args = args
-}
-
-func hasAssignment(datagram, assignment string) bool {
-	for _, line := range strings.Split(datagram, "\n") {
-		if line == assignment {
-			return true
-		}
-	}
-	return false
-}
-
-// readNotifications delivers every datagram on conn until it fails (closed
-// or past its read deadline).
-func readNotifications(conn *net.UnixConn) <-chan string {
-	out := make(chan string, 16)
-	go func() {
-		defer close(out)
-		buf := make([]byte, 4096)
-		for {
-			n, _, err := conn.ReadFromUnix(buf)
-			if err != nil {
-				return
-			}
-			out <- string(buf[:n])
-		}
-	}()
-	return out
 }
 
 // probe dials every 2 ms after SIGTERM until a dial is refused: the first
@@ -520,7 +494,8 @@ func (l *load) start() {
 	l.began = time.Now()
 	l.deadline = l.began.Add(l.cfg.Duration)
 	for i := range l.cfg.Clients {
-		client := &http.Client{Transport: l.newTransport(i%2 == 0), Timeout: requestTimeout}
+		keepAlive := i%2 == 0 && !l.cfg.Reconnect
+		client := &http.Client{Transport: l.newTransport(keepAlive), Timeout: requestTimeout}
 		rng := rand.New(rand.NewPCG(uint64(l.began.UnixNano()), uint64(i)))
 		l.wg.Add(1)
 		go func() {
@@ -532,7 +507,7 @@ func (l *load) start() {
 				// A quarter of requests are fast; the rest sleep 50–200 ms
 				// in the handler, so many are in flight at SIGTERM.
 				ms := rng.IntN(5)
-				if rng.IntN(4) != 0 {
+				if rng.IntN(4) != 0 && !l.cfg.Reconnect {
 					ms = 50 + rng.IntN(151)
 				}
 				o := l.do(client, ms)
@@ -604,11 +579,10 @@ func (l *load) do(client *http.Client, ms int) outcome {
 }
 
 // classify sorts every outcome into completed / refused / refused in
-// backlog / failed.
+// the handshake / reset / failed.
 func (l *load) classify(rep *Report, accepted map[string]bool, haveConns bool) {
 	signal := time.Unix(0, l.signal.Load())
-	fail := func(format string, args ...any) {
-		rep.Failed++
+	note := func(format string, args ...any) {
 		if len(rep.Failures) < 10 {
 			rep.Failures = append(rep.Failures, fmt.Sprintf(format, args...))
 		}
@@ -620,22 +594,39 @@ func (l *load) classify(rep *Report, accepted map[string]bool, haveConns bool) {
 		case o.err == nil && o.status == http.StatusOK && o.bodyOK:
 			rep.Completed++
 		case o.err == nil && o.status != http.StatusOK:
-			fail("status %d (%s)", o.status, when)
+			rep.Failed++
+			note("status %d (%s)", o.status, when)
 		case o.err == nil:
-			fail("200 with a wrong or truncated body (%s)", when)
+			rep.Failed++
+			note("200 with a wrong or truncated body (%s)", when)
 		case errors.Is(o.err, syscall.ECONNREFUSED):
 			rep.Refused++
 		case dialRejected(o.err) && !o.ended.Before(signal):
 			rep.RefusedInHandshake++
-		case haveConns && !o.reused && o.localAddr != "" && !accepted[o.localAddr] && !o.ended.Before(signal):
-			// A new connection the kernel completed but the child never
-			// accepted; closing the listener reset it. From the
-			// server's side this connection was refused.
-			rep.RefusedInBacklog++
+		case isReset(o.err):
+			rep.Resets++
+			never := haveConns && !o.reused && o.localAddr != "" && !accepted[o.localAddr]
+			if never {
+				rep.ResetsNotAccepted++
+			}
+			note("reset: %v (connection %s, reused %v, accepted by the child %v, %s)", o.err, o.localAddr, o.reused, !never, when)
 		default:
-			fail("%v (connection %s, reused %v, %s)", o.err, o.localAddr, o.reused, when)
+			rep.Failed++
+			note("%v (connection %s, reused %v, %s)", o.err, o.localAddr, o.reused, when)
 		}
 	}
+}
+
+// isReset reports whether err ended an established connection without an
+// answer: reset by the peer, a write to a reset connection, or EOF. A
+// failed connect is not one.
+func isReset(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // dialRejected reports whether err is a failed connect that the server
@@ -648,31 +639,4 @@ func dialRejected(err error) bool {
 	}
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial" && errors.Is(err, syscall.ECONNRESET)
-}
-
-// tailBuffer keeps the last 16 KiB written to it, and tees to another
-// writer if set. It is safe for concurrent use (stdout and stderr).
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-	tee io.Writer
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if over := len(b.buf) - 16<<10; over > 0 {
-		b.buf = b.buf[over:]
-	}
-	if b.tee != nil {
-		_, _ = b.tee.Write(p)
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }

@@ -2,6 +2,7 @@ package draintest
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -24,7 +25,7 @@ func TestClassify(t *testing.T) {
 	tests := []struct {
 		name string
 		o    outcome
-		want string // completed, refused, handshake, backlog, failed
+		want string // completed, refused, handshake, reset, failed
 	}{
 		{"200 with its body", outcome{status: 200, bodyOK: true}, "completed"},
 		{"200 with a truncated body", outcome{status: 200}, "failed"},
@@ -32,10 +33,12 @@ func TestClassify(t *testing.T) {
 		{"connection refused", outcome{err: dialErr(syscall.ECONNREFUSED), ended: after}, "refused"},
 		{"reset during connect after SIGTERM", outcome{err: dialErr(syscall.ECONNRESET), ended: after}, "handshake"},
 		{"reset during connect before SIGTERM", outcome{err: dialErr(syscall.ECONNRESET), ended: before}, "failed"},
-		{"reset on a connection the child never accepted", outcome{err: readErr(syscall.ECONNRESET), localAddr: "127.0.0.1:2000", ended: after}, "backlog"},
-		{"reset on a connection the child accepted", outcome{err: readErr(syscall.ECONNRESET), localAddr: "127.0.0.1:1000", ended: after}, "failed"},
-		{"reset on a reused connection", outcome{err: readErr(syscall.ECONNRESET), localAddr: "127.0.0.1:2000", reused: true, ended: after}, "failed"},
-		{"unaccepted but before SIGTERM", outcome{err: readErr(syscall.ECONNRESET), localAddr: "127.0.0.1:2000", ended: before}, "failed"},
+		{"reset on a connection the child never accepted", outcome{err: readErr(syscall.ECONNRESET), localAddr: "127.0.0.1:2000", ended: after}, "reset"},
+		{"reset on a connection the child accepted", outcome{err: readErr(syscall.ECONNRESET), localAddr: "127.0.0.1:1000", ended: after}, "reset"},
+		{"reset on a reused connection", outcome{err: readErr(syscall.ECONNRESET), localAddr: "127.0.0.1:2000", reused: true, ended: after}, "reset"},
+		{"reset before SIGTERM", outcome{err: readErr(syscall.ECONNRESET), localAddr: "127.0.0.1:2000", ended: before}, "reset"},
+		{"broken pipe", outcome{err: readErr(syscall.EPIPE), localAddr: "127.0.0.1:1000", ended: after}, "reset"},
+		{"EOF without an answer", outcome{err: &url.Error{Op: "Get", URL: "http://127.0.0.1:1/", Err: io.EOF}, localAddr: "127.0.0.1:1000", ended: after}, "reset"},
 		{"timeout", outcome{err: errors.New("context deadline exceeded"), localAddr: "127.0.0.1:1000", ended: after}, "failed"},
 	}
 	for _, tt := range tests {
@@ -44,11 +47,14 @@ func TestClassify(t *testing.T) {
 			l.markSignal(signal)
 			rep := &Report{}
 			l.classify(rep, accepted, true)
-			got := map[string]int{"completed": rep.Completed, "refused": rep.Refused, "handshake": rep.RefusedInHandshake, "backlog": rep.RefusedInBacklog, "failed": rep.Failed}
+			got := map[string]int{"completed": rep.Completed, "refused": rep.Refused, "handshake": rep.RefusedInHandshake, "reset": rep.Resets, "failed": rep.Failed}
 			for k, v := range got {
 				if want := btoi(k == tt.want); v != want {
 					t.Errorf("%s = %d, want %d (report %+v)", k, v, want, rep)
 				}
+			}
+			if wantNever := tt.want == "reset" && tt.o.localAddr == "127.0.0.1:2000" && !tt.o.reused; rep.ResetsNotAccepted != btoi(wantNever) {
+				t.Errorf("ResetsNotAccepted = %d, want %d", rep.ResetsNotAccepted, btoi(wantNever))
 			}
 			if rep.Sent != 1 {
 				t.Errorf("Sent = %d, want 1", rep.Sent)
@@ -57,13 +63,13 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-func TestClassifyWithoutChildCountersIsConservative(t *testing.T) {
-	l := &load{outcomes: []outcome{{err: errors.New("read: connection reset by peer"), localAddr: "127.0.0.1:2000", ended: time.Now().Add(time.Hour)}}}
+func TestClassifyWithoutChildCountersStillCountsResets(t *testing.T) {
+	l := &load{outcomes: []outcome{{err: syscall.ECONNRESET, localAddr: "127.0.0.1:2000", ended: time.Now().Add(time.Hour)}}}
 	l.markSignal(time.Now())
 	rep := &Report{}
 	l.classify(rep, nil, false)
-	if rep.Failed != 1 {
-		t.Fatalf("without the child's list of connections a reset must count as failed; got %+v", rep)
+	if rep.Resets != 1 || rep.ResetsNotAccepted != 0 {
+		t.Fatalf("without the child's list of connections a reset is a reset of unknown origin; got %+v", rep)
 	}
 }
 
@@ -86,6 +92,7 @@ func TestProblems(t *testing.T) {
 	}{
 		{"clean", func(*Report) {}, ""},
 		{"failed requests", func(r *Report) { r.Failed = 1 }, "1 requests failed"},
+		{"resets", func(r *Report) { r.Resets, r.ResetsNotAccepted = 3, 2 }, "3 requests were reset or closed without an answer (2 on connections the child never accepted)"},
 		{"accepted but lost", func(r *Report) { r.Accepted = 9 }, "accepted 9 requests but clients completed 8"},
 		{"no counters", func(r *Report) { r.StatsError = "missing" }, "counters unavailable"},
 		{"hung probe", func(r *Report) { r.ProbeDial = time.Second }, "should be immediate"},
