@@ -4,15 +4,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
+	"os"
 	"reflect"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/golocal/golocal/config"
+	"github.com/golocal/golocal/internal/hostcheck"
 )
 
 // Options configures [New]. Every field is optional; endpoints whose
@@ -42,34 +46,65 @@ type Options struct {
 	// [debug.ReadBuildInfo].
 	BuildInfo func() (*debug.BuildInfo, bool)
 
-	// AllowNonLoopback accepts requests from non-loopback peers. Only for
-	// an admin port whose network path is protected otherwise (a pod IP
-	// reachable only by the scraper); forwarded requests are refused
-	// whatever this says.
+	// AllowNonLoopback accepts requests from non-loopback peers, and any
+	// IP address as Host. Only for an admin port whose network path is
+	// protected otherwise (a pod IP reachable only by the scraper);
+	// forwarded requests are refused whatever this says.
 	AllowNonLoopback bool
+
+	// AllowHosts are further Host names the admin endpoints answer (a
+	// Service name a scraper uses, say), beyond loopback addresses,
+	// localhost and *.localhost. See [Check] for why names are checked.
+	AllowHosts []string
 }
 
-// forwardingHeaders mark a request that came through a proxy: a proxy in
-// front of the admin port would make every request look like it came from
-// loopback, which is exactly what the loopback rule relies on.
-var forwardingHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip"}
+// forwardingHeaders mark a request that came through a proxy or a CDN: a
+// proxy in front of the admin port would make every request look like it
+// came from loopback, which is exactly what the loopback rule relies on.
+// Forwarded is RFC 7239, Via RFC 9110 §7.6.3; the others are de facto
+// (True-Client-IP from Akamai and Cloudflare, CF-Connecting-IP from
+// Cloudflare). Names are in canonical form, as http.Header keys are.
+var forwardingHeaders = []string{
+	"Forwarded", "Via",
+	"X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip",
+	"True-Client-Ip", "X-Client-Ip", "Cf-Connecting-Ip",
+}
 
-// ErrForwarded and ErrNotLoopback are the reasons [Check] refuses a request.
+// ErrForwarded, ErrHost and ErrNotLoopback are the reasons [Check]
+// refuses a request.
 var (
 	ErrForwarded   = errors.New("admin endpoints refuse proxied requests")
+	ErrHost        = errors.New("admin endpoints refuse unknown Host names")
 	ErrNotLoopback = errors.New("admin endpoints answer loopback clients only")
 )
 
-// Check reports whether r may reach the admin endpoints: it must carry no
-// forwarding header (Forwarded, RFC 7239; X-Forwarded-For;
-// X-Forwarded-Host; X-Real-IP) and, unless allowNonLoopback, come from a
-// loopback address. The error says which rule failed and what to do. It is
-// what [New]'s handler applies, usable without it.
+// Check reports whether r may reach the admin endpoints:
+//
+//   - it must carry no forwarding header (Forwarded, RFC 7239; Via;
+//     X-Forwarded-For; X-Forwarded-Host; X-Real-IP; True-Client-IP;
+//     X-Client-IP; CF-Connecting-IP);
+//   - its Host must be a loopback address, localhost or *.localhost (any
+//     IP address when allowNonLoopback): a web page whose name an attacker
+//     rebinds to 127.0.0.1 reaches a loopback port from the victim's
+//     browser, but still sends its own name as Host ([DNS rebinding]);
+//   - unless allowNonLoopback, it must come from a loopback address.
+//
+// The error says which rule failed and what to do. It is what [New]'s
+// handler applies (with [Options.AllowHosts] added), usable without it.
+//
+// [DNS rebinding]: https://en.wikipedia.org/wiki/DNS_rebinding
 func Check(r *http.Request, allowNonLoopback bool) error {
+	return check(r, allowNonLoopback, nil)
+}
+
+func check(r *http.Request, allowNonLoopback bool, hosts []string) error {
 	for _, h := range forwardingHeaders {
 		if _, ok := r.Header[h]; ok {
 			return fmt.Errorf("%w: the request carries %s, so it came through a proxy; connect to the admin port directly from the host, for example curl http://127.0.0.1:PORT%s", ErrForwarded, h, r.URL.Path)
 		}
+	}
+	if p := (hostcheck.Policy{Hosts: hosts, AnyIP: allowNonLoopback}); !p.Allowed(r.Host) {
+		return fmt.Errorf("%w: %s", ErrHost, p.Explain(r.Host, "add NAME to admin.Options.AllowHosts, or use http://127.0.0.1:PORT"))
 	}
 	if allowNonLoopback {
 		return nil
@@ -118,7 +153,7 @@ func New(opts Options) http.Handler {
 		}
 	}
 	add("GET /debug/pprof/", http.HandlerFunc(pprof.Index), "/debug/pprof/        profiles (go tool pprof http://HOST/debug/pprof/heap)")
-	add("GET /debug/pprof/cmdline", http.HandlerFunc(pprof.Cmdline), "")
+	add("GET /debug/pprof/cmdline", cmdlineHandler(opts.Config, os.Args), "")
 	add("GET /debug/pprof/profile", http.HandlerFunc(pprof.Profile), "/debug/pprof/profile CPU profile (?seconds=30)")
 	add("GET /debug/pprof/symbol", http.HandlerFunc(pprof.Symbol), "")
 	add("POST /debug/pprof/symbol", http.HandlerFunc(pprof.Symbol), "") // go tool pprof posts addresses
@@ -147,12 +182,12 @@ func New(opts Options) http.Handler {
 			fmt.Fprintln(w, "  "+line)
 		}
 	})
-	return guard(mux, opts.AllowNonLoopback)
+	return guard(mux, opts.AllowNonLoopback, slices.Clone(opts.AllowHosts))
 }
 
-func guard(next http.Handler, allowNonLoopback bool) http.Handler {
+func guard(next http.Handler, allowNonLoopback bool, hosts []string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := Check(r, allowNonLoopback); err != nil {
+		if err := check(r, allowNonLoopback, hosts); err != nil {
 			w.Header().Set("X-Content-Type-Options", "nosniff")
 			http.Error(w, "403 Forbidden: "+err.Error(), http.StatusForbidden)
 			return
@@ -160,6 +195,42 @@ func guard(next http.Handler, allowNonLoopback bool) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// cmdlineHandler replaces pprof.Cmdline, which prints os.Args as they are:
+// a secret passed as a flag (--db-url=postgres://user:password@…) would be
+// shown there while /debug/config hides it. The values of the flags that
+// set secret keys of the configuration are redacted, as config.Dump does
+// for /debug/config; with no configuration struct to tell which flags are
+// secret, every flag value is. The format is pprof's: arguments separated
+// by NUL bytes.
+func cmdlineHandler(cfg any, args []string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, strings.Join(config.RedactArgs(configStruct(cfg), args), "\x00"))
+	})
+}
+
+// configStruct unwraps Options.Config (a func or a Redacted method) to
+// the value that names the configuration's keys.
+func configStruct(v any) any {
+	for range 4 {
+		switch c := v.(type) {
+		case func() any:
+			v = c()
+		case redactor:
+			// The Redacted form may have lost the struct; the value
+			// itself still knows its secret fields.
+			if rv := reflect.Indirect(reflect.ValueOf(c)); rv.Kind() == reflect.Struct {
+				return c
+			}
+			v = c.Redacted()
+		default:
+			return v
+		}
+	}
+	return v
 }
 
 // redactor is implemented by configuration values that know how to hide

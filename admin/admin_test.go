@@ -19,6 +19,7 @@ import (
 
 	"github.com/golocal/golocal/admin"
 	"github.com/golocal/golocal/health"
+	"github.com/golocal/golocal/internal/hostcheck/hosttest"
 	"github.com/golocal/golocal/metrics"
 	"github.com/golocal/golocal/serve"
 )
@@ -167,6 +168,10 @@ func TestAdminRefusesForwardedRequests(t *testing.T) {
 		{"X-Real-Ip", "203.0.113.7"},
 		{"X-Forwarded-Host", "admin.example.com"},
 		{"X-Forwarded-For", ""}, // present but empty still means a proxy
+		{"Via", "1.1 proxy.example.test"},
+		{"True-Client-Ip", "203.0.113.7"},
+		{"X-Client-Ip", "203.0.113.7"},
+		{"Cf-Connecting-Ip", "203.0.113.7"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.header, func(t *testing.T) {
@@ -196,6 +201,10 @@ func TestCheck(t *testing.T) {
 		{"remote allowed", "192.0.2.10:5000", "", true, nil},
 		{"forwarded even when allowed", "192.0.2.10:5000", "Forwarded", true, admin.ErrForwarded},
 		{"forwarded from loopback", "127.0.0.1:5000", "X-Forwarded-For", false, admin.ErrForwarded},
+		{"via", "127.0.0.1:5000", "Via", false, admin.ErrForwarded},
+		{"true-client-ip", "127.0.0.1:5000", "True-Client-IP", false, admin.ErrForwarded},
+		{"x-client-ip", "127.0.0.1:5000", "X-Client-IP", false, admin.ErrForwarded},
+		{"cf-connecting-ip", "127.0.0.1:5000", "CF-Connecting-IP", false, admin.ErrForwarded},
 		{"garbage address", "not an address", "", false, admin.ErrNotLoopback},
 		{"empty address", "", "", false, admin.ErrNotLoopback},
 		{"unix socket", "@", "", false, admin.ErrNotLoopback},
@@ -203,7 +212,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest("GET", "/debug/pprof/", nil)
+			r := httptest.NewRequest("GET", "http://127.0.0.1:9090/debug/pprof/", nil)
 			r.RemoteAddr = tt.remote
 			if tt.header != "" {
 				r.Header.Set(tt.header, "x")
@@ -239,7 +248,7 @@ func TestConfigForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest("GET", "/debug/config", nil)
+			r := httptest.NewRequest("GET", "http://127.0.0.1:9090/debug/config", nil)
 			r.RemoteAddr = "127.0.0.1:1"
 			rec := httptest.NewRecorder()
 			admin.New(admin.Options{Config: tt.cfg}).ServeHTTP(rec, r)
@@ -254,7 +263,7 @@ func TestConfigForms(t *testing.T) {
 func TestNoConfigNoBuildInfo(t *testing.T) {
 	h := admin.New(admin.Options{BuildInfo: func() (*debug.BuildInfo, bool) { return nil, false }})
 	for path, want := range map[string]int{"/debug/config": 404, "/metrics": 404, "/readyz": 404, "/debug/buildinfo": 404} {
-		r := httptest.NewRequest("GET", path, nil)
+		r := httptest.NewRequest("GET", "http://127.0.0.1:9090"+path, nil)
 		r.RemoteAddr = "127.0.0.1:1"
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
@@ -270,4 +279,73 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestAdminRefusesUnknownHosts sends hostile Host headers to the real
+// admin listener: a page whose name rebinds to 127.0.0.1 reaches the port
+// from a browser but still sends its own name.
+func TestAdminRefusesUnknownHosts(t *testing.T) {
+	_, adm := startBoth(t)
+	addr := strings.TrimPrefix(adm, "http://")
+	_, port, _ := net.SplitHostPort(addr)
+	tests := []struct {
+		name   string
+		host   string
+		status int
+	}{
+		{"loopback address", addr, 200},
+		{"localhost", "localhost:" + port, 200},
+		{"localhost without port", "localhost", 200},
+		{"sub.localhost", "admin.localhost:" + port, 200},
+		{"ipv6 loopback", "[::1]:" + port, 200},
+		{"rebinding name", "rebind.attacker.example:" + port, 403},
+		{"rebinding name without port", "rebind.attacker.example", 403},
+		{"loopback-looking name", "127.0.0.1.evil.com:" + port, 403},
+		{"localhost-looking name", "localhost.evil.com", 403},
+		{"short form 127.1", "127.1:" + port, 403},
+		{"decimal address", "2130706433", 403},
+		{"private address", "192.168.1.10:" + port, 403},
+		{"ipv6 public", "[2001:db8::1]:" + port, 403},
+		{"ipv6 zone", "[fe80::1%25lo]:" + port, 403},
+		{"empty", "", 403},
+		{"absent (HTTP/1.0)", hosttest.NoHost, 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := hosttest.Get(t, addr, "/debug/config", tt.host)
+			if status != tt.status {
+				t.Fatalf("Host %q: %d %q, want %d", tt.host, status, body, tt.status)
+			}
+			if tt.status == 403 && !strings.Contains(body, "admin endpoints refuse unknown Host names") {
+				t.Errorf("Host %q: body %q does not say why", tt.host, body)
+			}
+		})
+	}
+}
+
+func TestAllowHosts(t *testing.T) {
+	scraper := admin.Options{AllowHosts: []string{"scrape.monitoring.svc"}}
+	podIP := admin.Options{AllowNonLoopback: true} // any IP address as Host, never a name
+	tests := []struct {
+		name, host, remote string
+		opts               admin.Options
+		want               int
+	}{
+		{"allowed name", "scrape.monitoring.svc:9090", "127.0.0.1:1", scraper, 200},
+		{"other name", "other.monitoring.svc:9090", "127.0.0.1:1", scraper, 403},
+		{"loopback still", "127.0.0.1:9090", "127.0.0.1:1", scraper, 200},
+		{"non-loopback: IP host", "10.1.2.3:9090", "10.9.9.9:1", podIP, 200},
+		{"non-loopback: name", "rebind.attacker.example:9090", "10.9.9.9:1", podIP, 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "http://"+tt.host+"/debug/buildinfo", nil)
+			r.RemoteAddr = tt.remote
+			rec := httptest.NewRecorder()
+			admin.New(tt.opts).ServeHTTP(rec, r)
+			if rec.Code != tt.want {
+				t.Errorf("Host %s: %d, want %d", tt.host, rec.Code, tt.want)
+			}
+		})
+	}
 }

@@ -1,9 +1,14 @@
 // Package admin builds the handler for the private admin listener:
 // net/http/pprof profiles and execution traces, Prometheus /metrics, health
 // checks with their reasons, the redacted configuration and the build
-// information — on an explicit mux, answering loopback clients only and
+// information — on an explicit mux, answering loopback clients only,
 // refusing any request that came through a proxy (it carries Forwarded,
-// RFC 7239, or X-Forwarded-For), following tailscale's tsweb.
+// RFC 7239, X-Forwarded-For, Via or a CDN's client-IP header), following
+// tailscale's tsweb, and any Host that is not a loopback address,
+// localhost or *.localhost (a DNS-rebinding page reaches a loopback port
+// but sends its own name; Options.AllowHosts adds names).
+// /debug/pprof/cmdline shows the command line with the values of secret
+// flags redacted, as /debug/config shows the configuration.
 //
 // Give the handler to serve's admin listener, which binds loopback only:
 //

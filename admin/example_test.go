@@ -15,13 +15,13 @@ func ExampleNew() {
 	cfg := Config{Port: 8080, Password: "hunter2"}
 	h := admin.New(admin.Options{Config: func() any { return cfg }})
 
-	r := httptest.NewRequest("GET", "/debug/config", nil)
+	r := httptest.NewRequest("GET", "http://127.0.0.1:9090/debug/config", nil)
 	r.RemoteAddr = "127.0.0.1:50000" // serve's admin listener only accepts loopback
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
 	fmt.Print(rec.Body)
 
-	r = httptest.NewRequest("GET", "/debug/pprof/", nil)
+	r = httptest.NewRequest("GET", "http://127.0.0.1:9090/debug/pprof/", nil)
 	r.RemoteAddr = "127.0.0.1:50000"
 	r.Header.Set("X-Forwarded-For", "203.0.113.9")
 	rec = httptest.NewRecorder()

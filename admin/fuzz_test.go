@@ -15,7 +15,7 @@ func FuzzCheck(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, remote string) {
-		r := httptest.NewRequest("GET", "/", nil)
+		r := httptest.NewRequest("GET", "http://127.0.0.1:9090/", nil)
 		r.RemoteAddr = remote
 		if err := admin.Check(r, false); err == nil {
 			ap, perr := netip.ParseAddrPort(remote)

@@ -3,10 +3,12 @@ package admin_test
 import (
 	"bytes"
 	"context"
+	"flag"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -37,12 +39,16 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// TestSecretFromEnvironmentNeverShown loads a configuration whose secret
-// comes from the environment, runs the public and admin listeners on real
-// loopback sockets, fetches every admin endpoint and a failing config load,
-// and greps every body, header and log line for the secret.
+// TestSecretFromEnvironmentNeverShown loads a configuration whose secrets
+// come from the environment and from command-line flags (the process's
+// own os.Args, which /debug/pprof/cmdline shows), runs the public and
+// admin listeners on real loopback sockets, fetches every admin endpoint
+// and a failing config load, and greps every body, header and log line
+// for the secrets. Before the admin package served its own redacted
+// cmdline, pprof's printed the flag secret.
 func TestSecretFromEnvironmentNeverShown(t *testing.T) {
 	const secret = "pa55-Never-Shown-7f3c"
+	const flagSecret = "fl4g-Never-Shown-91ab"
 	type appConfig struct {
 		config.Base
 		DatabaseURL string `config:"database_url" secret:"true"`
@@ -67,13 +73,25 @@ func TestSecretFromEnvironmentNeverShown(t *testing.T) {
 		logger.Error("config", "error", err)
 	}
 
+	// The flag secrets are in the process's own command line, where
+	// /debug/pprof/cmdline reads them.
+	savedArgs := os.Args
+	os.Args = []string{savedArgs[0], "--database-url=postgres://app:" + flagSecret + "@127.0.0.1:5432/app", "-session-keys", flagSecret, "-port", "8080"}
+	t.Cleanup(func() { os.Args = savedArgs })
 	var cfg appConfig
-	res, err := config.Load(&cfg, config.Options{EnvPrefix: "APP_", Environ: environ})
+	fs := flag.NewFlagSet("app", flag.ContinueOnError)
+	if err := config.RegisterFlags(fs, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		t.Fatal(err)
+	}
+	res, err := config.Load(&cfg, config.Options{EnvPrefix: "APP_", Environ: environ, Flags: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(cfg.DatabaseURL, secret) {
-		t.Fatalf("the secret did not load from the environment: %q", cfg.DatabaseURL)
+	if !strings.Contains(cfg.DatabaseURL, flagSecret) || cfg.SessionKeys != flagSecret {
+		t.Fatalf("the secrets did not load from the flags: %q %q", cfg.DatabaseURL, cfg.SessionKeys)
 	}
 	logger.Info("configuration loaded", "config", config.Dump(&cfg), "sources", res.Sources)
 
@@ -115,6 +133,8 @@ func TestSecretFromEnvironmentNeverShown(t *testing.T) {
 	for _, u := range []string{
 		adminURL + "/", adminURL + "/debug/config", adminURL + "/debug/buildinfo", adminURL + "/metrics",
 		adminURL + "/readyz?verbose", adminURL + "/livez?verbose", publicURL + "/readyz?verbose", publicURL + "/debug/config",
+		adminURL + "/debug/pprof/", adminURL + "/debug/pprof/cmdline", adminURL + "/debug/pprof/goroutine?debug=2",
+		adminURL + "/debug/pprof/heap?debug=1", adminURL + "/debug/pprof/symbol", adminURL + "/nonexistent",
 	} {
 		resp, err := http.Get(u)
 		if err != nil {
@@ -128,6 +148,12 @@ func TestSecretFromEnvironmentNeverShown(t *testing.T) {
 		if strings.HasSuffix(u, "/debug/config") && strings.HasPrefix(u, adminURL) && !strings.Contains(string(body), config.Redacted) {
 			t.Errorf("/debug/config does not show the redaction marker:\n%s", body)
 		}
+		if strings.HasSuffix(u, "/cmdline") {
+			want := "--database-url=" + config.Redacted + "\x00-session-keys\x00" + config.Redacted + "\x00-port\x008080"
+			if !strings.HasSuffix(string(body), want) {
+				t.Errorf("/debug/pprof/cmdline = %q, want it to end %q", body, want)
+			}
+		}
 	}
 	stop()
 	if err := <-done; err != nil {
@@ -135,8 +161,10 @@ func TestSecretFromEnvironmentNeverShown(t *testing.T) {
 	}
 	outputs = append(outputs, logs.String())
 	for _, out := range outputs {
-		if strings.Contains(out, secret) {
-			t.Errorf("the secret leaked:\n%s", out)
+		for _, s := range []string{secret, flagSecret} {
+			if strings.Contains(out, s) {
+				t.Errorf("the secret %s leaked:\n%s", s, out)
+			}
 		}
 	}
 }
