@@ -54,6 +54,7 @@ type devFlags struct {
 	dir        string
 	addr       string
 	lan        bool
+	allowHosts []string
 	tags       []string
 	buildFlags []string
 	debug      bool
@@ -99,6 +100,7 @@ func newDevCmd(env *Env) *cobra.Command {
 	fl.StringVarP(&f.dir, "dir", "C", ".", "run as if started in this folder")
 	fl.StringVar(&f.addr, "addr", "", "user-facing address (default 127.0.0.1:$PORT, else 127.0.0.1:8080)")
 	fl.BoolVar(&f.lan, "lan", false, "listen on all interfaces and print the Network URL with a QR code")
+	fl.StringSliceVar(&f.allowHosts, "allow-host", nil, "also answer requests for this Host name or address (only loopback, localhost, *.localhost and the --lan addresses by default, against DNS rebinding)")
 	fl.StringSliceVar(&f.tags, "tags", nil, "build tags")
 	fl.StringArrayVar(&f.buildFlags, "build-flag", nil, "extra go build flag, repeatable (e.g. --build-flag=-race)")
 	fl.BoolVar(&f.debug, "debug", false, "keep debug info for debuggers (no -ldflags=-s -w; links slower)")
@@ -122,6 +124,9 @@ type devSettings struct {
 	root     string // module root: overlay excerpts are read from inside it
 	throttle devproxy.Throttle
 	noCache  bool
+	// allowHosts are the Host values the front answers beyond loopback
+	// (see frontHosts).
+	allowHosts []string
 	// fallback is set when addr is golocal's own default (no --addr,
 	// golocal.toml addr or PORT): then a taken 8080 moves on to the next
 	// free port, as Vite does, instead of stopping.
@@ -237,6 +242,9 @@ func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appA
 		host = "127.0.0.1"
 	}
 	s.addr = net.JoinHostPort(host, port)
+	if s.allowHosts, err = frontHosts(f.allowHosts, host); err != nil {
+		return s, err
+	}
 	return s, nil
 }
 
@@ -357,7 +365,7 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 		out.note(n)
 	}
 	defer ln.Close()
-	front := devproxy.New(devproxy.Options{Root: s.root, Throttle: s.throttle, NoCache: s.noCache})
+	front := devproxy.New(devproxy.Options{Root: s.root, Throttle: s.throttle, NoCache: s.noCache, AllowHosts: s.allowHosts})
 	defer front.Close()
 	s.opts.OnEvent = func(e devloop.Event) {
 		applyEvent(front, e)

@@ -61,6 +61,12 @@ type Options struct {
 	// Transport carries requests to the app. Nil means a transport tuned
 	// for one loopback peer: a large keep-alive pool, no compression.
 	Transport http.RoundTripper
+
+	// AllowHosts are the Host names and addresses answered beyond
+	// loopback addresses, localhost and *.localhost (the LAN addresses
+	// with --lan, --allow-host values); every other Host gets 403, on
+	// every path, against DNS rebinding.
+	AllowHosts []string
 }
 
 // Diagnostic is one compiler message for the error overlay. File is
@@ -253,6 +259,9 @@ func (f *Front) Close() error {
 
 // ServeHTTP routes PathPrefix to the front itself and proxies the rest.
 func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.refuseHost(w, r) {
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, PathPrefix) {
 		f.serveOwn(w, r)
 		return

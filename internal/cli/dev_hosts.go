@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/golocal/golocal/internal/hostcheck"
+)
+
+// frontHosts lists the Host names and addresses the dev front answers
+// beyond loopback, localhost and *.localhost: the --allow-host values, the
+// host of --addr when it is not a wildcard, and, when the front listens on
+// every interface (--lan), every address of this machine's interfaces, the
+// one the Network URL shows among them. A bad --allow-host value is a
+// usage error.
+func frontHosts(allow []string, bindHost string) ([]string, error) {
+	var hosts []string
+	for _, a := range allow {
+		h, ok := hostcheck.Hostname(a)
+		if !ok || strings.ContainsAny(a, "/*") {
+			return nil, usageErrorf("--allow-host %q: want a host name or IP address such as dev.example.test or 192.168.1.20 (a leading dot allows subdomains: .example.test)", a)
+		}
+		if strings.HasPrefix(a, ".") {
+			h = "." + strings.TrimPrefix(h, ".")
+		}
+		hosts = append(hosts, h)
+	}
+	ip, err := netip.ParseAddr(bindHost)
+	switch {
+	case bindHost == "" || err == nil && ip.IsUnspecified():
+		hosts = append(hosts, interfaceAddrs()...)
+	case bindHost != "localhost":
+		hosts = append(hosts, bindHost)
+	}
+	return hosts, nil
+}
+
+// interfaceAddrs lists the addresses of every interface that is up.
+func interfaceAddrs() []string {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 {
+			continue
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok {
+				out = append(out, ipn.IP.String())
+			}
+		}
+	}
+	return out
+}
