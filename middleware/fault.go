@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golocal/golocal/internal/route"
 	"github.com/golocal/golocal/problem"
 )
 
@@ -89,7 +90,12 @@ func NewFault(opts FaultOptions) (*Fault, error) {
 }
 
 // Handler returns next wrapped by the fault injector.
-func (f *Fault) Handler(next http.Handler) http.Handler {
+func (f *Fault) Handler(next http.Handler) http.Handler { return f.handler(next, nil) }
+
+// handler is Handler; when mux is the handler inside, a fault answered
+// before reaching it records the pattern mux would have matched, so the
+// access log and the metrics attribute the injected failure to its route.
+func (f *Fault) handler(next http.Handler, mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		vals, ok := r.Header[FaultHeader]
 		if !ok {
@@ -113,6 +119,12 @@ func (f *Fault) Handler(next http.Handler) http.Handler {
 			case <-r.Context().Done():
 				t.Stop()
 				return // the client left; AccessLog records 499
+			}
+		}
+		if mux != nil && (spec.Abort || spec.Panic || spec.Status != 0) {
+			if slot := route.Find(w, r); slot != nil {
+				_, pattern := mux.Handler(r)
+				slot.Record(pattern)
 			}
 		}
 		switch {

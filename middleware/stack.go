@@ -27,10 +27,13 @@ type StackOptions struct {
 	// MaxBodyBytes caps request bodies (see [Limit]); 0 means 1 MiB,
 	// negative means no cap.
 	MaxBodyBytes int64
-	// Fault, when set, adds fault injection (refused in production).
+	// Fault, when set, adds fault injection (refused in production). It
+	// sits inside Metrics, so injected failures and latency show in the
+	// request metrics, under the route the request would have matched.
 	Fault *FaultOptions
-	// Metrics is placed innermost, inside Limit and Fault, so it counts
-	// the final status of everything that reached the handler; pass
+	// Metrics is placed inside Limit and outside Fault, so it counts the
+	// final status of everything that passed the body cap, injected
+	// faults included; pass
 	// (*metrics.Metrics).Middleware, which then reads the route and the
 	// status from the stack's per-request state (no wrapper of its own),
 	// the same values the access log records.
@@ -48,14 +51,20 @@ type StackOptions struct {
 // Stack returns golocal's recommended production middleware in its order,
 // outermost first:
 //
-//	Recover → TraceID → (Tracing) → AccessLog → Secure → CORS → Limit → Fault → Metrics → (route capture) → your mux
+//	Recover → TraceID → (Tracing) → AccessLog → Secure → CORS → Limit → Metrics → Fault → (route capture) → your mux
 //
 // Why this order: Recover is outermost so a panic anywhere becomes a 500;
 // TraceID comes next so the panic log, the access log and every problem
 // response carry the trace id; AccessLog then times and records everything
 // inside it, including CORS preflights and 413s; Secure sets headers before
 // CORS or the handler can answer; Limit and Fault act only on requests that
-// passed CORS; Metrics sits innermost. The route capture (see
+// passed CORS; Metrics sits inside Limit but outside Fault, because
+// injecting a 503 or 2 s of latency is how a developer checks that the
+// dashboards and alerts fed by the RED metrics notice, so injected
+// failures must be counted like real ones (Fault outside Metrics made
+// them invisible). An injected fault that answers before the mux is
+// counted under the route the mux would have matched (when the handler
+// you pass is a *http.ServeMux), not as "unmatched". The route capture (see
 // [CaptureRoute]) wraps the handler you pass, so when it is a ServeMux the
 // access log and the metrics both get the matched pattern with nothing more
 // to do; when layers of yours that copy the request sit in front of the
@@ -92,11 +101,12 @@ func Stack(opts StackOptions) (func(http.Handler) http.Handler, error) {
 	}
 	return func(mux http.Handler) http.Handler {
 		h := route.Capture(mux)
+		if fault != nil {
+			sm, _ := mux.(*http.ServeMux)
+			h = fault.handler(h, sm)
+		}
 		if opts.Metrics != nil {
 			h = opts.Metrics(h)
-		}
-		if fault != nil {
-			h = fault.Handler(h)
 		}
 		h = Limit{MaxBytes: opts.MaxBodyBytes}.Handler(h)
 		if corsMW != nil {
