@@ -24,7 +24,7 @@ func exampleLogger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			switch a.Key {
-			case slog.TimeKey, "duration", "stack", "span_id":
+			case slog.TimeKey, "duration", "stack", "span_id", "site":
 				return slog.Attr{}
 			}
 			return a

@@ -27,6 +27,9 @@ type StackOptions struct {
 	// MaxBodyBytes caps request bodies (see [Limit]); 0 means 1 MiB,
 	// negative means no cap.
 	MaxBodyBytes int64
+	// MaxInFlightBytes caps the body bytes of all requests being handled
+	// at once (see [Limit]); 0 means 64 MiB, negative means no cap.
+	MaxInFlightBytes int64
 	// Fault, when set, adds fault injection (refused in production). It
 	// sits inside Metrics, so injected failures and latency show in the
 	// request metrics, under the route the request would have matched.
@@ -108,7 +111,7 @@ func Stack(opts StackOptions) (func(http.Handler) http.Handler, error) {
 		if opts.Metrics != nil {
 			h = opts.Metrics(h)
 		}
-		h = Limit{MaxBytes: opts.MaxBodyBytes}.Handler(h)
+		h = Limit{MaxBytes: opts.MaxBodyBytes, MaxInFlightBytes: opts.MaxInFlightBytes}.Handler(h)
 		if corsMW != nil {
 			h = corsMW.Handler(h)
 		}
