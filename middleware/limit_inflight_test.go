@@ -36,7 +36,9 @@ func TestLimitInFlight(t *testing.T) {
 	}()
 	<-held
 
-	chunked := func(n int) io.Reader { return io.MultiReader(strings.NewReader(strings.Repeat("c", n/2)), strings.NewReader(strings.Repeat("c", n-n/2))) }
+	chunked := func(n int) io.Reader {
+		return io.MultiReader(strings.NewReader(strings.Repeat("c", n/2)), strings.NewReader(strings.Repeat("c", n-n/2)))
+	}
 	tests := []struct {
 		name   string
 		body   io.Reader
