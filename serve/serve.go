@@ -74,6 +74,7 @@ type runner struct {
 // whose connections do not count towards the main drain.
 func (r *runner) newServer(h http.Handler, tracker *connTracker) *http.Server {
 	o := r.o
+	h = capHeaders(h, o.MaxHeaderBytes)
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	protocols.SetHTTP2(o.TLSConfig != nil)
@@ -84,7 +85,7 @@ func (r *runner) newServer(h http.Handler, tracker *connTracker) *http.Server {
 		ReadTimeout:       o.ReadTimeout,
 		WriteTimeout:      o.WriteTimeout,
 		IdleTimeout:       o.IdleTimeout,
-		MaxHeaderBytes:    o.MaxHeaderBytes,
+		MaxHeaderBytes:    netHTTPHeaderLimit(o.MaxHeaderBytes),
 		Protocols:         protocols,
 		// net/http logs TLS handshake failures, handler panics and the
 		// like through ErrorLog; route them to the same structured log.
