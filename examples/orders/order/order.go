@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Status is where an order is in its life.
@@ -129,10 +131,14 @@ func (n New) Validate() error {
 	}
 	if n.Customer == "" {
 		bad("customer", "is required")
+	} else if msg := checkText(n.Customer); msg != "" {
+		bad("customer", "%s", msg)
 	} else if len(n.Customer) > maxText {
 		bad("customer", "is longer than %d bytes", maxText)
 	}
-	if !contains(Currencies, n.Currency) {
+	if msg := checkText(n.Currency); msg != "" {
+		bad("currency", "%s", msg)
+	} else if !contains(Currencies, n.Currency) {
 		bad("currency", "must be one of %v", Currencies)
 	}
 	switch {
@@ -143,10 +149,14 @@ func (n New) Validate() error {
 	default:
 		for i, it := range n.Items {
 			p := fmt.Sprintf("items[%d]", i)
-			if it.SKU == "" || len(it.SKU) > 64 {
+			if msg := checkText(it.SKU); msg != "" {
+				bad(p+".sku", "%s", msg)
+			} else if it.SKU == "" || len(it.SKU) > 64 {
 				bad(p+".sku", "is required, at most 64 bytes")
 			}
-			if it.Name == "" || len(it.Name) > maxText {
+			if msg := checkText(it.Name); msg != "" {
+				bad(p+".name", "%s", msg)
+			} else if it.Name == "" || len(it.Name) > maxText {
 				bad(p+".name", "is required, at most %d bytes", maxText)
 			}
 			if it.Quantity < 1 || it.Quantity > MaxQuantity {
@@ -161,6 +171,24 @@ func (n New) Validate() error {
 		return &ValidationError{Fields: fs}
 	}
 	return nil
+}
+
+// checkText says what is wrong with a text field's characters, or "":
+// text must be valid UTF-8 (PostgreSQL refuses anything else with an
+// error, SQLite stores the bytes and a JSON client reads them back
+// changed) and hold no control characters (NUL is refused by PostgreSQL
+// and cuts strings short in C code; the others, ESC included, rewrite
+// terminals and logs).
+func checkText(s string) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8; send text in UTF-8"
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Sprintf("must not contain control characters (found %U)", r)
+		}
+	}
+	return ""
 }
 
 // Total sums the items; Validate's limits keep it far from overflow.

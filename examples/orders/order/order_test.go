@@ -63,3 +63,41 @@ func TestValidateListsEveryField(t *testing.T) {
 		t.Errorf("total %d", ok.Total())
 	}
 }
+
+// TestValidateText: text fields refuse invalid UTF-8 (the bytes of the
+// issue's %FF, %C0%AF and %ED%A0%80) and control characters (NUL, ESC,
+// DEL, C1), naming the field; ordinary text, accents and emoji pass.
+func TestValidateText(t *testing.T) {
+	item := Item{SKU: "A", Name: "Tea", Quantity: 1, UnitPrice: 150}
+	tests := []struct {
+		name, customer, itemName, sku string
+		field, message                string
+	}{
+		{"plain", "Ada Lovelace", "Tea", "A", "", ""},
+		{"accents and emoji", "Zoë 🍵", "Thé vert", "A-1", "", ""},
+		{"0xFF", "Ad\xffa", "Tea", "A", "customer", "not valid UTF-8"},
+		{"overlong slash", "\xc0\xaf", "Tea", "A", "customer", "not valid UTF-8"},
+		{"UTF-8 of a surrogate", "Ada", "\xed\xa0\x80", "A", "items[0].name", "not valid UTF-8"},
+		{"NUL", "Ada\x00", "Tea", "A", "customer", "control characters (found U+0000)"},
+		{"ESC in a SKU", "Ada", "Tea", "A\x1b[2J", "items[0].sku", "control characters (found U+001B)"},
+		{"DEL", "Ada", "T\x7fea", "A", "items[0].name", "U+007F"},
+		{"C1 control", "Ada\u0085", "Tea", "A", "customer", "U+0085"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			it := item
+			it.Name, it.SKU = tt.itemName, tt.sku
+			err := New{Customer: tt.customer, Currency: "EUR", Items: []Item{it}}.Validate()
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0].Field != tt.field || !strings.Contains(ve.Fields[0].Message, tt.message) {
+				t.Fatalf("got %v, want one error on %s: …%s…", err, tt.field, tt.message)
+			}
+		})
+	}
+}

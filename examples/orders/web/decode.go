@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,15 +30,22 @@ func isJSON(r *http.Request) bool {
 }
 
 // decodeJSON reads exactly one JSON value from the request body into dst,
-// refusing unknown fields, and returns a *problem.Err (or the
+// refusing unknown fields, invalid UTF-8, unpaired surrogate escapes and
+// repeated keys (see checkJSON), and returns a *problem.Err (or the
 // *http.MaxBytesError that problem maps to 413) that says what was wrong.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if !isJSON(r) {
 		return problem.Errorf(problem.UnsupportedMediaType,
 			"the request body must be JSON: send Content-Type: application/json (got %q)", truncate(r.Header.Get("Content-Type"), 64))
 	}
-	body := http.MaxBytesReader(w, r.Body, maxBody)
-	dec := json.NewDecoder(body)
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return jsonError(err)
+	}
+	if err := checkJSON(data); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)

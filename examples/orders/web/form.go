@@ -107,7 +107,7 @@ func (s *server) createFromForm(w http.ResponseWriter, r *http.Request) {
 			bad = append(bad, formMessages(ve, n)...)
 		}
 		f.Errors = bad
-		s.listWith(w, r, f, http.StatusUnprocessableEntity)
+		s.listWith(w, r, f.printable(), http.StatusUnprocessableEntity)
 		return
 	}
 	o, created, err := s.orders.Create(r.Context(), n, f.IdempotencyKey)
@@ -119,6 +119,20 @@ func (s *server) createFromForm(w http.ResponseWriter, r *http.Request) {
 		s.flash(r, fmt.Sprintf("Order #%d created for %s.", o.ID, o.Customer))
 	}
 	http.Redirect(w, r, "/orders/"+strconv.FormatInt(o.ID, 10), http.StatusSeeOther)
+}
+
+// printable is the form as shown back after an error: what the user
+// typed, with bytes that are not UTF-8 shown as U+FFFD (the error says
+// which field held them) so the page itself stays valid UTF-8.
+func (f form) printable() form {
+	clean := func(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+	f.Customer, f.Currency = clean(f.Customer), clean(f.Currency)
+	rows := make([]formRow, len(f.Rows))
+	for i, r := range f.Rows {
+		rows[i] = formRow{SKU: clean(r.SKU), Name: clean(r.Name), Quantity: clean(r.Quantity), Price: clean(r.Price)}
+	}
+	f.Rows = rows
+	return f
 }
 
 // formMessages words validation errors for the form's readers.
