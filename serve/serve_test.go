@@ -302,7 +302,10 @@ func TestReadHeaderTimeoutAndMaxHeaderBytes(t *testing.T) {
 	})
 	// Over the cap: problem+json from serve. Past net/http's own limit
 	// (twice the cap plus its 4 KiB of buffer): net/http's text/plain 431,
-	// sent before any handler runs (documented on DefaultMaxHeaderBytes).
+	// sent before any handler runs (documented on DefaultMaxHeaderBytes);
+	// net/http then closes the connection with the rest unread, and the
+	// reset that follows 500 ms later can overtake a slow reader, so there
+	// a failed read is accepted too.
 	for _, tt := range []struct {
 		name, contentType string
 		size              int
@@ -320,6 +323,10 @@ func TestReadHeaderTimeoutAndMaxHeaderBytes(t *testing.T) {
 			go io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("a", tt.size)+"\r\n\r\n")
 			c.SetReadDeadline(time.Now().Add(5 * time.Second))
 			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil && tt.contentType != "application/problem+json" {
+				t.Logf("connection cut by net/http before the answer was read: %v", err)
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
