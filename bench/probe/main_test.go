@@ -34,8 +34,8 @@ func needCurl(t *testing.T) string {
 	t.Helper()
 	path, err := exec.LookPath("curl")
 	if err != nil {
-		if os.Getenv("GOLOCAL_REQUIRE_BROWSER") == "1" {
-			t.Fatalf("curl is required (GOLOCAL_REQUIRE_BROWSER=1) but not found: %v", err)
+		if os.Getenv("GOLOCAL_REQUIRE_CURL") == "1" {
+			t.Fatalf("curl is required (GOLOCAL_REQUIRE_CURL=1) but not found: %v", err)
 		}
 		t.Skipf("curl not installed (%v); the timing comparison needs it", err)
 	}
