@@ -124,15 +124,16 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		LameDuck:   cfg.LameDuck,
 		OnStopping: []func(){h.MarkStopping},
 		OnReady: func(r serve.Ready) {
+			announce := announcer(stdout, cfg)
 			// Under golocal dev the socket is internal; the dev front's URL
 			// (GOLOCAL_DEV_URL) is the one to open.
 			if u := getenv("GOLOCAL_DEV_URL"); u != "" {
-				fmt.Fprintf(stdout, "orders: serving %s behind golocal dev at %s (%s, %s profile)\n", r.Addr, u, store.Dialect(), cfg.Profile)
+				announce(fmt.Sprintf("orders: serving %s behind golocal dev at %s (%s, %s profile)", r.Addr, u, store.Dialect(), cfg.Profile))
 			} else {
-				fmt.Fprintf(stdout, "orders: listening on http://%s/orders (%s, %s profile)\n", r.Addr, store.Dialect(), cfg.Profile)
+				announce(fmt.Sprintf("orders: listening on http://%s/orders (%s, %s profile)", r.Addr, store.Dialect(), cfg.Profile))
 			}
 			if r.AdminAddr != nil {
-				fmt.Fprintf(stdout, "orders: admin on http://%s/ (metrics, health details, pprof)\n", r.AdminAddr)
+				announce(fmt.Sprintf("orders: admin on http://%s/ (metrics, health details, pprof)", r.AdminAddr))
 			}
 		},
 	}
@@ -264,6 +265,17 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// announcer prints the start-up lines: plain text for a person in the
+// local and dev profiles, JSON log records elsewhere, where every line the
+// process writes goes to a log pipeline (golocal verify's logs.json).
+func announcer(stdout io.Writer, cfg *Config) func(string) {
+	if cfg.Dev() {
+		return func(msg string) { fmt.Fprintln(stdout, msg) }
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, nil))
+	return func(msg string) { log.Info(msg) }
 }
 
 // lookup turns "KEY=value" lines into a getenv function.

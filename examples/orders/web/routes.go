@@ -1,6 +1,12 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/golocal/golocal/problem"
+)
 
 // routes maps the whole surface of the service.
 //
@@ -47,5 +53,38 @@ func (s *server) routes() http.Handler {
 	handle("GET /{$}", s.list, true)
 	mux.Handle("GET /static/", s.assets)
 	mux.HandleFunc("GET /problems/{name}", problemDoc)
-	return mux
+	return s.unmatched(mux)
+}
+
+// unmatched answers what the mux has no route for with a problem like every
+// other error (404, or 405 with Allow when the path has routes for other
+// methods), negotiated as JSON or HTML, instead of the mux's text/plain.
+// Matched requests go to the mux.
+func (s *server) unmatched(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// As the mux does for a request it cannot route: no pattern, so the
+		// access log and metrics record it as unmatched.
+		r.Pattern = ""
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			other := *r
+			other.Method = m
+			if _, p := mux.Handler(&other); p != "" && m != r.Method {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			if slices.Contains(allow, http.MethodGet) {
+				allow = append(allow, http.MethodHead)
+			}
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.fail(w, r, problem.Errorf(problem.MethodNotAllowed, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			return
+		}
+		s.fail(w, r, notFound("no such page or endpoint; the orders are at /orders (pages) and /api/v2/orders (API)"))
+	})
 }

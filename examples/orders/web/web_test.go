@@ -123,6 +123,12 @@ func TestAPI(t *testing.T) {
 		{"home is the list", req{"GET", "/", "", map[string]string{"Accept": "text/html"}}, 200, "text/html; charset=utf-8", []string{"<h1>Orders"}, nil},
 		{"static css", req{"GET", "/static/app.css", "", nil}, 200, "text/css; charset=utf-8", nil, map[string]string{"X-Content-Type-Options": "nosniff"}},
 		{"no directory listing", req{"GET", "/static/", "", nil}, 404, "", nil, nil},
+		// Paths and methods no route answers: problems like every other
+		// error (they were the mux's text/plain).
+		{"unknown path as JSON", req{"GET", "/nope", "", map[string]string{"Accept": "application/json"}}, 404, "application/problem+json", []string{`"status":404`}, nil},
+		{"unknown path as a page", req{"GET", "/nope", "", map[string]string{"Accept": "text/html"}}, 404, "text/html; charset=utf-8", []string{"404 Not Found"}, nil},
+		{"wrong method", req{"DELETE", "/orders/1", "", nil}, 405, "application/problem+json", []string{"DELETE is not allowed"}, map[string]string{"Allow": "GET, HEAD"}},
+		{"wrong method on the list", req{"PUT", "/orders", "", nil}, 405, "application/problem+json", nil, map[string]string{"Allow": "GET, POST, HEAD"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
