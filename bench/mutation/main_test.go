@@ -24,7 +24,7 @@ func TestTableIsCurrent(t *testing.T) {
 			continue
 		}
 		if _, _, err := apply(src, m); err != nil {
-			t.Errorf("stale table entry: %v", err)
+			t.Errorf("stale table entry (the mutated line changed: update its Old and New in bench/mutation/mutants.go): %v", err)
 		}
 		if m.Old == m.New {
 			t.Errorf("%s: mutant %q changes nothing", m.File, m.Old)
