@@ -57,7 +57,7 @@ var mutants = []mutant{
 	{File: "listen/privileged.go", Old: "if port <= 0 || port >= unprivilegedStart || capable {", New: "if port <= 0 || port > unprivilegedStart || capable {"},
 
 	// admin: proxy refusal.
-	{File: "admin/admin.go", Old: `"Forwarded", "X-Forwarded-For",`, New: `"X-Forwarded-For",`},
+	{File: "admin/admin.go", Old: `"Forwarded", "Via",`, New: `"Via",`},
 
 	// config: secret redaction.
 	{File: "config/redact.go", Old: "!f.secret && !v.IsZero() {", New: "!v.IsZero() {"},
