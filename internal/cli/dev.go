@@ -35,8 +35,10 @@ to it once it serves and only then stops the old one. Build errors appear in the
 terminal (file:line:col) and in open pages; pages reload by themselves.
 
 The app gets PORT (a fresh loopback port per version) and, for apps that honour
-socket activation, a shared listening socket as fd 3 (LISTEN_FDS=1) plus a
-NOTIFY_SOCKET for READY=1. Apps that hard-code a port are found through /proc.
+socket activation, a listening socket of its own as fd 3 (LISTEN_FDS=1) plus a
+NOTIFY_SOCKET for READY=1 (--no-socket-passing: PORT only, the default on
+Windows). Apps that hard-code a port are found through /proc; the old version
+then stops first while the dev front holds requests.
 It also gets GOLOCAL_PROFILE=dev (unless already set), which golocal's config
 package reads as the default profile.
 
@@ -68,6 +70,7 @@ type devFlags struct {
 	ready      time.Duration
 	throttle   string
 	noCache    bool
+	noSocket   bool
 }
 
 func newDevCmd(env *Env) *cobra.Command {
@@ -113,6 +116,7 @@ func newDevCmd(env *Env) *cobra.Command {
 	fl.DurationVar(&f.grace, "grace", 3*time.Second, "how long a stopped app may drain before SIGKILL")
 	fl.DurationVar(&f.ready, "ready-timeout", 30*time.Second, "how long a new app may take to serve before it is reported as not ready")
 	fl.StringVar(&f.throttle, "throttle", "", "emulate a slow network like Chrome DevTools: a preset ("+strings.Join(devproxy.ThrottlePresetNames(), ", ")+") or latency=400ms,down=500kbps,up=500kbps")
+	fl.BoolVar(&f.noSocket, "no-socket-passing", false, "give the app PORT only, no listening socket as fd 3 (LISTEN_FDS); always so on Windows")
 	fl.BoolVar(&f.noCache, "no-cache", false, "strip ETag/Last-Modified and send Cache-Control: no-store, so the browser always asks the app")
 	return cmd
 }
@@ -165,18 +169,19 @@ func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appA
 		return fromFile
 	}
 	o := devloop.Options{
-		Dir:           dir,
-		Package:       pkg,
-		Args:          appArgs,
-		Getenv:        env.Getenv,
-		Tags:          pick("tags", f.tags, cfg.Build.Tags),
-		BuildFlags:    append(append([]string(nil), cfg.Build.Flags...), f.buildFlags...),
-		KeepDebugInfo: f.debug || cfg.Build.Debug,
-		WatchRoots:    pick("watch", f.watch, cfg.Watch.Roots),
-		Extensions:    pick("ext", f.exts, cfg.Watch.Extensions),
-		Exclude:       append(append([]string(nil), cfg.Watch.Exclude...), f.exclude...),
-		Grace:         f.grace,
-		ReadyTimeout:  f.ready,
+		Dir:             dir,
+		Package:         pkg,
+		Args:            appArgs,
+		Getenv:          env.Getenv,
+		Tags:            pick("tags", f.tags, cfg.Build.Tags),
+		BuildFlags:      append(append([]string(nil), cfg.Build.Flags...), f.buildFlags...),
+		KeepDebugInfo:   f.debug || cfg.Build.Debug,
+		WatchRoots:      pick("watch", f.watch, cfg.Watch.Roots),
+		Extensions:      pick("ext", f.exts, cfg.Watch.Extensions),
+		Exclude:         append(append([]string(nil), cfg.Watch.Exclude...), f.exclude...),
+		Grace:           f.grace,
+		ReadyTimeout:    f.ready,
+		NoSocketPassing: f.noSocket,
 	}
 	if o.Package == "" && cfg.Package != "" {
 		// golocal.toml paths are relative to the module root.

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -30,12 +31,9 @@ const (
 	// modePort: the child listens on the fresh loopback PORT it was given;
 	// the next child gets another port and both overlap.
 	modePort readyMode = iota + 1
-	// modeNotify: the child said READY=1 and accepts on the shared socket
-	// (fd 3); the next child overlaps on the same socket.
+	// modeNotify: the child said READY=1 and accepts on its socket (fd 3).
 	modeNotify
-	// modeShared: the child answers on the shared socket without sd_notify;
-	// readiness is only observable when it is alone, so the old one stops
-	// first while connections wait in the socket's backlog.
+	// modeShared: the child answers on its socket (fd 3) without sd_notify.
 	modeShared
 	// modeFixed: the child ignores PORT and LISTEN_FDS and listens on a port
 	// of its own (found in /proc); the old one must release it first.
@@ -57,8 +55,9 @@ func (m readyMode) String() string {
 }
 
 // overlaps reports whether a new child may start while this mode's old one
-// still serves.
-func (m readyMode) overlaps() bool { return m == modePort || m == modeNotify || m == 0 }
+// still serves: every version gets its own PORT and its own socket, so only
+// a port the app chose itself must be released first.
+func (m readyMode) overlaps() bool { return m != modeFixed }
 
 // child is one running version of the app.
 type child struct {
@@ -73,6 +72,7 @@ type child struct {
 	exited   chan struct{}   // closed when the process has been reaped
 	exitErr  error
 	stopOnce sync.Once
+	sockAddr net.Addr // the socket passed as fd 3; nil without socket passing
 	mode     readyMode
 	upstream *url.URL
 	root     string // module root, for locations in a panic's trace
@@ -83,10 +83,12 @@ type child struct {
 
 // childSpec is what startChild needs.
 type childSpec struct {
-	binary   string
-	args     []string
-	env      []string
-	shared   *os.File // the runner's listening socket, passed as fd 3
+	binary string
+	args   []string
+	env    []string
+	// noSocket: pass no listening socket (LISTEN_FDS), only PORT; see
+	// Options.NoSocketPassing.
+	noSocket bool
 	stdout   io.Writer
 	stderr   io.Writer
 	tempDir  string // for the NOTIFY_SOCKET
@@ -94,8 +96,14 @@ type childSpec struct {
 	root     string
 }
 
-// startChild starts the app in its own process group with the shared socket
-// on fd 3 (LISTEN_FDS=1), a fresh loopback PORT and a NOTIFY_SOCKET.
+// startChild starts the app in its own process group with a fresh loopback
+// PORT, a listening socket of its own on fd 3 (LISTEN_FDS=1) and a
+// NOTIFY_SOCKET.
+//
+// Each version gets its own socket, not one shared by all: connections to
+// it can only reach this version, so once the front switches to the new
+// one, no request reaches the old one, even while it keeps accepting during
+// a lame duck; and an HTTP answer on it says this version is ready.
 func startChild(spec childSpec) (*child, error) {
 	port, err := freeLoopbackPort()
 	if err != nil {
@@ -121,12 +129,16 @@ func startChild(spec childSpec) (*child, error) {
 		"PORT="+strconv.Itoa(port),
 		nc.Env(),
 	)
-	// The shared socket becomes fd 3 with LISTEN_FDS=1, LISTEN_FDNAMES=http
-	// and LISTEN_PID set to the app's own pid (through an exec'ing shell,
-	// since Go cannot set a variable between fork and exec).
-	if err := listen.PassSockets(cmd, []string{"http"}, spec.shared); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("cannot pass the app socket to %s: %w", spec.binary, err)
+	var sock *os.File
+	if !spec.noSocket {
+		sock, c.sockAddr, err = passSocket(cmd)
+		if err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("cannot pass a socket to %s: %w", spec.binary, err)
+		}
+		// The app holds the socket from its start; the runner's copy must
+		// not keep it open after the app is gone.
+		defer sock.Close()
 	}
 	cmd.Stdout = io.MultiWriter(orDiscard(spec.stdout), c.output)
 	cmd.Stderr = io.MultiWriter(orDiscard(spec.stderr), c.output)
@@ -156,6 +168,28 @@ func orDiscard(w io.Writer) io.Writer {
 	return w
 }
 
+// passSocket opens a loopback listening socket and makes it the command's
+// fd 3 with LISTEN_FDS=1, LISTEN_FDNAMES=http and LISTEN_PID set to the
+// app's own pid (through an exec'ing shell, since Go cannot set a variable
+// between fork and exec). The caller closes the returned file once the
+// command started.
+func passSocket(cmd *exec.Cmd) (*os.File, net.Addr, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer ln.Close() // the dup below keeps the socket
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := listen.PassSockets(cmd, []string{"http"}, f); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, ln.Addr(), nil
+}
+
 // exitDescription says how the child ended, for messages.
 func (c *child) exitDescription() string {
 	var ee *exec.ExitError
@@ -178,38 +212,19 @@ var errNotReady = errors.New("not ready")
 var errExitedAtStart = errors.New("exited at start")
 
 // waitReady waits until the child serves and decides its mode: READY=1 on
-// NOTIFY_SOCKET, a connection accepted on PORT, a listening socket of its
-// own in /proc, or (when sharedAlone: no other child accepts on the shared
-// socket) an HTTP answer on the shared socket.
-func (c *child) waitReady(ctx context.Context, timeout time.Duration, shared net.Addr, sharedAlone bool) error {
+// NOTIFY_SOCKET, a connection accepted on PORT, an HTTP answer on its
+// socket (fd 3), or a listening socket of its own in /proc (a hard-coded
+// port). None of these costs a fixed wait, except a port of its own in
+// the kernel's ephemeral range (see fixedPortSettle).
+func (c *child) waitReady(ctx context.Context, timeout time.Duration) error {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
+	answered := c.probeSocket(timeout)
+	defer answered.stop()
 	portAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port))
 	var fixedSeen time.Time // when a listener of the app's own was first seen
-	notified := func() {
-		if dialOK(portAddr, 50*time.Millisecond) {
-			c.setUpstream(modePort, portAddr)
-		} else {
-			c.setUpstream(modeNotify, shared.String())
-		}
-	}
-	// answersShared: the shared socket answers HTTP. An app that will say
-	// READY=1 may answer a moment before it does (serve sends it once
-	// accepting), so READY=1 is given a short while to arrive: with it the
-	// next version may overlap this one, without it the old one must stop
-	// first.
-	answersShared := func() {
-		t := time.NewTimer(sharedNotifyWait)
-		defer t.Stop()
-		select {
-		case <-c.notified:
-			notified()
-		case <-t.C:
-			c.setUpstream(modeShared, shared.String())
-		}
-	}
 	for i := 0; ; i++ {
 		select {
 		case <-ctx.Done():
@@ -219,7 +234,15 @@ func (c *child) waitReady(ctx context.Context, timeout time.Duration, shared net
 		case <-deadline.C:
 			return errNotReady
 		case <-c.notified:
-			notified()
+			c.readyNotified(portAddr)
+			return nil
+		case <-answered.ok:
+			// serve says READY=1 once accepting: the answer may come first.
+			mode := modeShared
+			if c.saidReady() {
+				mode = modeNotify
+			}
+			c.setUpstream(mode, c.sockAddr.String())
 			return nil
 		case <-tick.C:
 		}
@@ -228,54 +251,148 @@ func (c *child) waitReady(ctx context.Context, timeout time.Duration, shared net
 			return nil
 		}
 		// /proc costs more than a connect: look every ~30 ms.
-		if i%15 == 14 {
-			if mode, addr, ok := c.ownListener(shared); ok {
-				if mode == modePort {
-					// On PORT but not on 127.0.0.1 (say [::1]): still a
-					// fresh port per version, so versions overlap.
-					c.setUpstream(mode, addr)
-					return nil
-				}
-				// A port of its own may be the app's only one (a hard-coded
-				// port) or a second listener (an admin or metrics port)
-				// opened before the app serves on the shared socket and
-				// says READY=1. Give READY=1 a moment before deciding.
-				if fixedSeen.IsZero() {
-					fixedSeen = time.Now()
-				} else if time.Since(fixedSeen) >= fixedPortSettle {
-					if sharedAlone && httpAnswers(shared.String(), 100*time.Millisecond) {
-						answersShared()
-					} else {
-						c.setUpstream(mode, addr)
-					}
-					return nil
-				}
-			}
+		if i%15 != 14 {
+			continue
 		}
-		if sharedAlone && i%50 == 49 && httpAnswers(shared.String(), 100*time.Millisecond) {
-			answersShared()
-			return nil
+		if mode, addr, ok := c.ownListener(); ok {
+			if fixedSeen.IsZero() {
+				fixedSeen = time.Now()
+			}
+			if mode == modePort || c.fixedSettled(addr, fixedSeen, answered) {
+				// On PORT but not on 127.0.0.1 (say [::1]): still a fresh
+				// port per version, so versions overlap.
+				c.setUpstream(mode, addr)
+				return nil
+			}
 		}
 	}
 }
 
-// fixedPortSettle is how long a listening port of the app's own must stand
-// without READY=1 before the runner treats it as the app's hard-coded port.
+// saidReady reports whether the child sent READY=1.
+func (c *child) saidReady() bool {
+	select {
+	case <-c.notified:
+		return true
+	default:
+		return false
+	}
+}
+
+// readyNotified sets the mode of a child that said READY=1.
+func (c *child) readyNotified(portAddr string) {
+	switch {
+	case dialOK(portAddr, 50*time.Millisecond):
+		c.setUpstream(modePort, portAddr)
+	case c.sockAddr != nil:
+		c.setUpstream(modeNotify, c.sockAddr.String())
+	default:
+		// READY=1 without a socket to serve on and not on PORT: its own
+		// port, if it has one, is found in /proc.
+		if mode, addr, ok := c.ownListener(); ok {
+			c.setUpstream(mode, addr)
+		}
+	}
+}
+
+// fixedSettled decides whether a listening port of the app's own (not PORT,
+// not fd 3) is where it serves. It may be a second listener instead (an
+// admin or metrics port) opened just before the app serves on fd 3 and
+// says READY=1. A port outside the kernel's ephemeral range was chosen by
+// the app — its hard-coded port — and is taken after a short look at fd 3;
+// one inside it was probably bound as ":0" (an admin listener), and is
+// taken only after fixedPortSettle without READY=1 or an answer on fd 3.
+func (c *child) fixedSettled(addr string, seen time.Time, answered *socketProbe) bool {
+	wait := fixedPortSettle
+	if ap, err := netip.ParseAddrPort(addr); err == nil && !inEphemeralRange(ap.Port()) {
+		wait = fixedPortGlance
+	}
+	if time.Since(seen) < wait {
+		return false
+	}
+	select {
+	case <-answered.ok:
+		return false // serves on fd 3: the next loop turn takes it
+	case <-c.notified:
+		return false
+	default:
+		return true
+	}
+}
+
+// fixedPortSettle is how long a listening port of the app's own in the
+// ephemeral range must stand without READY=1 or an answer on fd 3 before
+// the runner treats it as the app's hard-coded port.
 const fixedPortSettle = 300 * time.Millisecond
 
-// sharedNotifyWait is how long an app that answers on the shared socket is
-// given to say READY=1 before it is taken for one that never will.
-const sharedNotifyWait = 150 * time.Millisecond
+// fixedPortGlance is the same for a port outside the ephemeral range: long
+// enough for an app that opened an admin port first to serve on fd 3.
+const fixedPortGlance = 20 * time.Millisecond
+
+// inEphemeralRange reports whether port is in the range the kernel hands
+// out for ":0" binds (/proc/sys/net/ipv4/ip_local_port_range, default
+// 32768-60999).
+func inEphemeralRange(port uint16) bool {
+	lo, hi := 32768, 60999
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if l, err := strconv.Atoi(f[0]); err == nil {
+				lo = l
+			}
+			if h, err := strconv.Atoi(f[1]); err == nil {
+				hi = h
+			}
+		}
+	}
+	return int(port) >= lo && int(port) <= hi
+}
+
+// socketProbe is one HTTP request waiting on a child's socket: it is
+// answered once the app accepts on fd 3 and serves, without polling.
+type socketProbe struct {
+	ok   chan struct{} // closed when an answer came
+	done chan struct{}
+}
+
+func (p *socketProbe) stop() { close(p.done) }
+
+// probeSocket sends HEAD / on the child's socket. The connection waits in
+// the socket's backlog until the app accepts; the first byte of an answer
+// closes ok. Without a socket, ok never closes.
+func (c *child) probeSocket(timeout time.Duration) *socketProbe {
+	p := &socketProbe{ok: make(chan struct{}), done: make(chan struct{})}
+	if c.sockAddr == nil {
+		return p
+	}
+	conn, err := net.DialTimeout("tcp", c.sockAddr.String(), time.Second)
+	if err != nil {
+		return p
+	}
+	go func() {
+		<-p.done
+		conn.Close()
+	}()
+	go func() {
+		_ = conn.SetDeadline(time.Now().Add(timeout))
+		if _, err := io.WriteString(conn, "HEAD / HTTP/1.0\r\nHost: localhost\r\nUser-Agent: golocal-dev-readiness\r\n\r\n"); err != nil {
+			return
+		}
+		var b [1]byte
+		if n, _ := conn.Read(b[:]); n == 1 {
+			close(p.ok)
+		}
+	}()
+	return p
+}
 
 // ownListener looks in /proc for a listening socket of the child (or its
-// descendants) other than the shared one that answers a connect, and says
-// whether it is on PORT (modePort) or elsewhere (modeFixed).
-func (c *child) ownListener(shared net.Addr) (readyMode, string, bool) {
+// descendants) other than its fd 3 that answers a connect, and says whether
+// it is on PORT (modePort) or elsewhere (modeFixed).
+func (c *child) ownListener() (readyMode, string, bool) {
 	pids := append([]int{c.pid}, procnet.Descendants(c.pid)...)
 	held, _ := procnet.ListeningPortsOf(pids...) // best effort: no /proc, no fixed-port discovery
 	for _, ap := range held {
-		if sameAddrPort(ap, shared) {
-			continue // the inherited shared socket
+		if c.sockAddr != nil && sameAddrPort(ap, c.sockAddr) {
+			continue // the socket passed as fd 3
 		}
 		ip := ap.Addr().Unmap()
 		if ip.IsUnspecified() {
@@ -317,22 +434,6 @@ func dialOK(addr string, timeout time.Duration) bool {
 	}
 	conn.Close()
 	return true
-}
-
-// httpAnswers sends a HEAD request and reports whether any bytes come back.
-func httpAnswers(addr string, timeout time.Duration) bool {
-	conn, err := net.DialTimeout("tcp", addr, timeout)
-	if err != nil {
-		return false
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(timeout))
-	if _, err := io.WriteString(conn, "HEAD / HTTP/1.0\r\nHost: localhost\r\n\r\n"); err != nil {
-		return false
-	}
-	var b [1]byte
-	n, _ := conn.Read(b[:])
-	return n == 1
 }
 
 // stop ends the child and everything it started: SIGTERM to its process

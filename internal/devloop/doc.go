@@ -12,16 +12,19 @@
 //	err = r.Run(ctx)     // until ctx is done; the app is stopped, nothing is left behind
 //
 // How an app version is run: in its own process group, with PORT set to a
-// fresh loopback port, the runner's shared listening socket as fd 3
-// (LISTEN_FDS=1, LISTEN_PID via a /bin/sh exec wrapper, the systemd socket
-// activation protocol: https://www.freedesktop.org/software/systemd/man/sd_listen_fds.html)
-// and a NOTIFY_SOCKET (https://www.freedesktop.org/software/systemd/man/sd_notify.html).
-// Readiness is READY=1, a connection accepted on PORT, a listening socket of
-// its own found in /proc (an app with a hard-coded port), or an HTTP answer
-// on the shared socket. Apps on PORT or sending READY=1 overlap during a
-// swap; the others are stopped first while requests wait (in the kernel
-// backlog of the shared socket, or held by the front). Stopping is SIGTERM
+// fresh loopback port, a listening socket of its own as fd 3 (LISTEN_FDS=1,
+// LISTEN_PID via a /bin/sh exec wrapper, the systemd socket activation
+// protocol: https://www.freedesktop.org/software/systemd/man/sd_listen_fds.html;
+// not with Options.NoSocketPassing, the only mode on Windows) and a
+// NOTIFY_SOCKET (https://www.freedesktop.org/software/systemd/man/sd_notify.html).
+// Readiness is READY=1, a connection accepted on PORT, an answer to a
+// request queued on its socket, or a listening socket of its own found in
+// /proc (an app with a hard-coded port). Every version has its own
+// addresses, so versions overlap during a swap and none gets a request
+// after the front switched away from it; only a hard-coded port makes the
+// old one stop first, while the front holds requests. Stopping is SIGTERM
 // to the group and to any descendant that left it, a grace period, SIGKILL.
+// Run is a state machine (see machine.go) that a test drives event by event.
 //
 // Where the speed comes from: a 40 ms quiet period folds an editor's save
 // burst; builds link with -ldflags=-s -w (about a quarter less link time);

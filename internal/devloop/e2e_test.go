@@ -45,7 +45,11 @@ type loop struct {
 func startLoop(t *testing.T, opts Options) *loop {
 	t.Helper()
 	l := &loop{t: t, events: make(chan Event, 256), done: make(chan error, 1)}
+	next := opts.OnEvent // a test's own wiring (see withFront)
 	opts.OnEvent = func(e Event) {
+		if next != nil {
+			next(e)
+		}
 		if e.Kind == EventSwapped {
 			l.up.Store(e.Upstream)
 		}

@@ -93,9 +93,6 @@ type upRequest struct {
 	// stopFirst is the old version to stop before starting (it holds what
 	// the new one needs); nil when both may overlap.
 	stopFirst *child
-	// sharedAlone: no other version accepts on the shared socket, so an
-	// HTTP answer there comes from the new one.
-	sharedAlone bool
 	// restoring: this is the previous binary started again after the new
 	// one failed where the old one had to be stopped first.
 	restoring bool
@@ -284,17 +281,12 @@ func (m *machine) bringUp(req upRequest) {
 	req.gen = m.upGen
 	old := m.serving
 	if old != nil && !old.mode.overlaps() {
-		// The old app holds what the new one needs (its fixed port, or
-		// the only view of readiness on the shared socket): stop it
-		// first. For a fixed port the front must hold requests; on the
-		// shared socket they wait in the kernel's backlog.
-		if old.mode == modeFixed {
-			m.fx.emit(Event{Kind: EventHold, Message: "restarting an app that listens on a fixed port"})
-		}
+		// The old app holds the fixed port the new one needs: stop it
+		// first while the front holds requests.
+		m.fx.emit(Event{Kind: EventHold, Message: "restarting an app that listens on a fixed port"})
 		req.stopFirst = old
 		m.serving = nil
 	}
-	req.sharedAlone = m.serving == nil || (m.serving.mode != modeNotify && m.serving.mode != modeShared)
 	m.app = appStarting
 	m.fx.startApp(req)
 }
@@ -344,10 +336,10 @@ func (m *machine) onStartFailed(u upDone) {
 }
 
 func stopFirstReason(old *child) string {
-	if old.mode == modeFixed && old.upstream != nil {
+	if old.upstream != nil {
 		return "it held the fixed port " + old.upstream.Host
 	}
-	return "its readiness could only be seen alone on the shared socket"
+	return "it held a fixed port"
 }
 
 func (m *machine) onAppExited(c *child) {

@@ -19,8 +19,6 @@ import (
 // it waits for the next thing that happens and hands it to machine.step.
 func (r *Runner) Run(ctx context.Context) error {
 	defer os.RemoveAll(r.tempDir)
-	defer r.shared.Close()
-	defer r.sharedFile.Close()
 	wctx, stopWatch := context.WithCancel(ctx)
 	go r.watcher.Run(wctx)
 	defer func() {
@@ -148,7 +146,7 @@ func (fx *runEffects) startApp(req upRequest) {
 	uctx, cancel := context.WithCancel(fx.ctx)
 	fx.upCancel = cancel
 	r.sequence++
-	spec := childSpec{binary: req.binary, args: r.opts.Args, env: r.appEnv, shared: r.sharedFile, stdout: r.opts.Stdout, stderr: r.opts.Stderr, tempDir: r.tempDir, sequence: r.sequence, root: r.root}
+	spec := childSpec{binary: req.binary, args: r.opts.Args, env: r.appEnv, noSocket: r.opts.NoSocketPassing, stdout: r.opts.Stdout, stderr: r.opts.Stderr, tempDir: r.tempDir, sequence: r.sequence, root: r.root}
 	go func() {
 		if req.stopFirst != nil {
 			req.stopFirst.stop(r.opts.Grace)
@@ -156,7 +154,7 @@ func (fx *runEffects) startApp(req upRequest) {
 		start := time.Now()
 		c, err := startChild(spec)
 		if err == nil {
-			err = c.waitReady(uctx, r.opts.ReadyTimeout, r.shared.Addr(), req.sharedAlone)
+			err = c.waitReady(uctx, r.opts.ReadyTimeout)
 			if err != nil {
 				c.stop(r.opts.Grace)
 			} else if !fx.wildcardSeen.Load() {
@@ -179,7 +177,9 @@ func (fx *runEffects) retire(c *child, delay time.Duration) {
 	r.retiring.Add(1)
 	go func() {
 		defer r.retiring.Done()
-		if delay > 0 && c.mode != modeNotify {
+		// An app that said READY=1 drains by itself (serve's lame duck);
+		// others get a moment for requests already sent to them.
+		if delay > 0 && !c.saidReady() {
 			t := time.NewTimer(delay)
 			select {
 			case <-t.C:

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,6 +59,12 @@ type Options struct {
 	DrainDelay time.Duration
 	// ReadyTimeout bounds how long a new app may take to serve (default 30 s).
 	ReadyTimeout time.Duration
+	// NoSocketPassing gives each version only PORT, no listening socket
+	// on fd 3 (LISTEN_FDS): the swap then relies on the dev front alone,
+	// which holds requests while a version comes up. It is the only mode on
+	// Windows, which cannot pass sockets to a child this way, and the
+	// default there.
+	NoSocketPassing bool
 	// Stdout and Stderr receive the app's output (default: discarded).
 	Stdout, Stderr io.Writer
 	// OnEvent receives every event, one call at a time. It runs on the
@@ -119,21 +125,19 @@ type Event struct {
 // Runner is the dev loop: it watches, builds, and swaps app versions
 // without a gap.
 type Runner struct {
-	opts       Options
-	root       string
-	pkg        string
-	goCmd      string
-	buildEnv   []string
-	appEnv     []string
-	watcher    *Watcher
-	shared     *net.TCPListener
-	sharedFile *os.File
-	tempDir    string
-	rebuild    chan struct{}
-	builds     atomic.Int64
-	eventMu    sync.Mutex
-	retiring   sync.WaitGroup
-	sequence   int
+	opts     Options
+	root     string
+	pkg      string
+	goCmd    string
+	buildEnv []string
+	appEnv   []string
+	watcher  *Watcher
+	tempDir  string
+	rebuild  chan struct{}
+	builds   atomic.Int64
+	eventMu  sync.Mutex
+	retiring sync.WaitGroup
+	sequence int
 	// deps holds the program's package folders (see depSet); nil while
 	// unknown or being refreshed, and then every Go change rebuilds.
 	depsMu  sync.Mutex
@@ -179,6 +183,9 @@ func New(opts Options) (*Runner, error) {
 	}
 	if opts.Dir == "" {
 		opts.Dir = "."
+	}
+	if runtime.GOOS == "windows" {
+		opts.NoSocketPassing = true
 	}
 	for d, v := range map[*time.Duration]time.Duration{&opts.Grace: 3 * time.Second, &opts.DrainDelay: 250 * time.Millisecond, &opts.ReadyTimeout: 30 * time.Second, &opts.Settle: 300 * time.Millisecond, &opts.Debounce: 40 * time.Millisecond} {
 		if *d <= 0 {
@@ -229,14 +236,8 @@ func New(opts Options) (*Runner, error) {
 		return nil, err
 	}
 	r.watcher = w
-	if err := r.openShared(); err != nil {
-		_ = w.fsw.Close()
-		return nil, err
-	}
 	r.tempDir, err = os.MkdirTemp("", "golocal-dev-")
 	if err != nil {
-		r.shared.Close()
-		r.sharedFile.Close()
 		_ = w.fsw.Close()
 		return nil, fmt.Errorf("cannot create a folder for builds: %w", err)
 	}
@@ -244,22 +245,6 @@ func New(opts Options) (*Runner, error) {
 	// the runner's folder, so that one RemoveAll cleans everything.
 	r.buildEnv = append(withoutKeys(r.buildEnv, "GOTMPDIR"), "GOTMPDIR="+r.tempDir)
 	return r, nil
-}
-
-// openShared opens the loopback socket every app version inherits as fd 3.
-func (r *Runner) openShared() error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("cannot open the internal app socket: %w", err)
-	}
-	tl := ln.(*net.TCPListener)
-	f, err := tl.File() // a dup: the runner keeps the socket open through every swap
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("cannot share the internal app socket: %w", err)
-	}
-	r.shared, r.sharedFile = tl, f
-	return nil
 }
 
 // ProfileEnv is the variable the runner sets to "dev" in the app's
@@ -295,9 +280,6 @@ func (r *Runner) Root() string { return r.root }
 
 // Package returns the main package being run, relative to Options.Dir.
 func (r *Runner) Package() string { return r.pkg }
-
-// SharedAddr is the internal socket apps that honour LISTEN_FDS accept on.
-func (r *Runner) SharedAddr() net.Addr { return r.shared.Addr() }
 
 // Builds returns how many builds have started.
 func (r *Runner) Builds() int { return int(r.builds.Load()) }

@@ -181,8 +181,11 @@ func (f *Front) SetUpstream(u *url.URL) {
 	next := &upstreamState{url: u, changed: make(chan struct{})}
 	prev := f.upstream.Swap(next)
 	close(prev.changed)
-	if t, ok := f.transport.(interface{ CloseIdleConnections() }); ok && u != nil && prev.url != nil && prev.url.Host != u.Host {
-		// Idle keep-alive connections to the old app are dead weight now.
+	if t, ok := f.transport.(interface{ CloseIdleConnections() }); ok && u != nil && prev.url != nil {
+		// Idle keep-alive connections to the old app must not carry another
+		// request: a page told to reload now would get the old version
+		// (the same address may have been taken by the new one, as a
+		// hard-coded port is).
 		t.CloseIdleConnections()
 	}
 }
