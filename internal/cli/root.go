@@ -35,6 +35,9 @@ accepts and production trusts.
   golocal probe URL       curl-grade timings plus a linter of what browsers reject
   golocal port [PORT...]  who holds a port, and the next free one
   golocal verify [PKG]    production-readiness audit that starts, loads and signals the service
+  golocal release [PKG]   reproducible signed OCI image with SBOM and provenance
+  golocal sbom BINARY     CycloneDX or SPDX SBOM of a Go binary
+  golocal vuln [PKG]      known vulnerabilities your code reaches, first
 
 Exit codes:
   0  ok
@@ -103,6 +106,9 @@ func newRootCmd(env *Env) *cobra.Command {
 		newProbeCmd(env),
 		newDevCmd(env),
 		newVerifyCmd(env),
+		newReleaseCmd(env),
+		newSBOMCmd(env),
+		newVulnCmd(env),
 	)
 	// Writers first: cobra's completion command captures the writer when it
 	// is created.
