@@ -60,6 +60,7 @@ type devFlags struct {
 	tags       []string
 	buildFlags []string
 	debug      bool
+	noFast     bool
 	watch      []string
 	exts       []string
 	exclude    []string
@@ -107,6 +108,7 @@ func newDevCmd(env *Env) *cobra.Command {
 	fl.StringSliceVar(&f.tags, "tags", nil, "build tags")
 	fl.StringArrayVar(&f.buildFlags, "build-flag", nil, "extra go build flag, repeatable (e.g. --build-flag=-race)")
 	fl.BoolVar(&f.debug, "debug", false, "keep debug info for debuggers (no -ldflags=-s -w; links slower)")
+	fl.BoolVar(&f.noFast, "no-fast-build", false, "always run go build (no direct compile of the edited packages); also GOLOCAL_NO_FAST_BUILD=1")
 	fl.StringSliceVar(&f.watch, "watch", nil, "folders to watch, relative to the module root (default: the module root)")
 	fl.StringSliceVar(&f.exts, "ext", nil, "file extensions to watch (default go,html,tmpl,gohtml,css,js,sql + //go:embed files)")
 	fl.StringSliceVar(&f.exclude, "exclude", nil, ".gitignore-style patterns not to watch (added to .git, vendor, node_modules, testdata, hidden folders and .gitignore)")
@@ -176,6 +178,7 @@ func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appA
 		Tags:            pick("tags", f.tags, cfg.Build.Tags),
 		BuildFlags:      append(append([]string(nil), cfg.Build.Flags...), f.buildFlags...),
 		KeepDebugInfo:   f.debug || cfg.Build.Debug,
+		NoFastBuild:     f.noFast,
 		WatchRoots:      pick("watch", f.watch, cfg.Watch.Roots),
 		Extensions:      pick("ext", f.exts, cfg.Watch.Extensions),
 		Exclude:         append(append([]string(nil), cfg.Watch.Exclude...), f.exclude...),
@@ -650,6 +653,7 @@ type jsonEvent struct {
 	Upstream    string               `json:"upstream,omitempty"`
 	Mode        string               `json:"mode,omitempty"`
 	Direct      bool                 `json:"direct,omitempty"`
+	How         string               `json:"how,omitempty"`
 	Diagnostics []devloop.Diagnostic `json:"diagnostics,omitempty"`
 	Message     string               `json:"message,omitempty"`
 	Output      string               `json:"output,omitempty"`
@@ -670,7 +674,7 @@ func (o *devOutput) event(e devloop.Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.json {
-		je := jsonEvent{Event: e.Kind.String(), Paths: e.Paths, BuildMS: e.Build.Milliseconds(), SwapMS: e.Swap.Milliseconds(), Mode: e.Mode, Direct: e.Direct, Diagnostics: e.Diagnostics, Message: e.Message, Output: e.Output}
+		je := jsonEvent{Event: e.Kind.String(), Paths: e.Paths, BuildMS: e.Build.Milliseconds(), SwapMS: e.Swap.Milliseconds(), Mode: e.Mode, Direct: e.Direct, How: e.How, Diagnostics: e.Diagnostics, Message: e.Message, Output: e.Output}
 		if e.Upstream != nil {
 			je.Upstream = e.Upstream.String()
 		}
@@ -690,6 +694,8 @@ func (o *devOutput) event(e devloop.Event) {
 		}
 		if e.First {
 			line += p.Dim(" · app serves via " + e.Mode)
+		} else if e.How != "" {
+			line += p.Dim(" · " + e.How)
 		}
 		fmt.Fprintln(o.w, line)
 	case devloop.EventBuildFailed:

@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
-	"syscall"
+	"sync"
 	"time"
 )
 
@@ -49,8 +51,12 @@ type BuildResult struct {
 	Diagnostics []Diagnostic
 	// Direct is set when the compiler and linker ran without the go command.
 	Direct bool
-	// plan is how to repeat this build's compile and link directly.
-	plan *toolchainPlan
+	// How says which path the build took and why, e.g.
+	// "fast: internal/web (export unchanged) + link 412 ms" or
+	// "full: go.mod changed".
+	How string
+	// plan is how to repeat this build's link directly.
+	plan *linkPlan
 }
 
 // BuildArgs returns the go command's arguments for a build into out.
@@ -81,35 +87,22 @@ func (o BuildOptions) BuildArgs(out string) []string {
 // it starts run in their own process group, so canceling ctx kills the whole
 // tree at once (go build does not forward signals to its children reliably).
 // A failed build returns its diagnostics in the result and a non-nil error.
+// A successful one keeps go build's work folder when its link can be
+// replayed (see Builder).
 func Build(ctx context.Context, o BuildOptions, out string) (BuildResult, error) {
 	start := time.Now()
-	cmd := exec.Command(o.GoCmd, o.BuildArgs(out)...)
-	cmd.Dir = o.Dir
-	cmd.Env = o.Env
 	var buf bytes.Buffer
-	cmd.Stdout = &buf
-	cmd.Stderr = &buf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return BuildResult{}, fmt.Errorf("cannot run %s: %w", o.GoCmd, err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-		os.Remove(out)
-		if work, _, _ := parseXOutput(buf.Bytes(), o.Dir); work != "" {
-			os.RemoveAll(work)
-		}
-		return BuildResult{Took: time.Since(start)}, ErrBuildCanceled
-	}
+	err := runTool(ctx, o.Dir, o.Env, append([]string{o.GoCmd}, o.BuildArgs(out)...), &buf)
 	work, plan, rest := parseXOutput(buf.Bytes(), o.Dir)
 	res := BuildResult{Took: time.Since(start), Output: rest}
-	if err == nil && plan != nil && plan.complete(o.Tags) {
+	if errors.Is(err, ErrBuildCanceled) {
+		os.Remove(out)
+		if work != "" {
+			os.RemoveAll(work)
+		}
+		return res, err
+	}
+	if err == nil && plan != nil && plan.readImportcfg() == nil {
 		res.plan = plan
 	} else if work != "" {
 		os.RemoveAll(work)
@@ -120,6 +113,12 @@ func Build(ctx context.Context, o BuildOptions, out string) (BuildResult, error)
 			res.Diagnostics = []Diagnostic{{Message: "go build failed: " + err.Error()}}
 		}
 		return res, fmt.Errorf("build failed: %w", err)
+	}
+	if fi, serr := os.Stat(out); serr != nil || !fi.Mode().IsRegular() {
+		// go build succeeds without writing anything for a package that
+		// is not a command; say so rather than start nothing.
+		res.Diagnostics = []Diagnostic{{Message: "go build wrote no binary: is " + o.Package + " a main package?"}}
+		return res, errors.New("build failed: go build wrote no binary")
 	}
 	res.Binary = out
 	return res, nil
@@ -143,4 +142,277 @@ func findGo(getenv func(string) string) (string, error) {
 		}
 	}
 	return "", errors.New("the go command is not on PATH: golocal dev builds with it; install Go and add its bin folder to PATH (or set GOROOT)")
+}
+
+// NoFastBuildEnv turns fast builds off when set to 1 (as --no-fast-build
+// does): every build runs go build.
+const NoFastBuildEnv = "GOLOCAL_NO_FAST_BUILD"
+
+// A Builder builds the program on each change, by the fastest path it can
+// trust: a fast build (see fastbuild.go) when the Program model says the
+// last go build's plan still holds for the saved files, go build otherwise.
+// It keeps the model fresh: loaded with the first build and again after
+// every go build, in the background, so a swap never waits for it. Build
+// may be called again before a previous call returned (the runner cancels
+// superseded builds); results are adopted in the order builds started.
+type Builder struct {
+	opts    BuildOptions
+	tempDir string
+	noFast  string // why fast builds are off, "" when on
+	ctx     context.Context
+	cancel  context.CancelFunc
+	loads   sync.WaitGroup
+
+	mu       sync.Mutex
+	seq      int               // builds started
+	plan     *linkPlan         // the last successful go build's link
+	planSeq  int               // the build that made plan
+	planWhy  string            // why plan cannot be used, when checked
+	archives map[string]string // current archive of each package (plan's, then fast builds')
+	archSeq  int               // the build that made archives
+	prog     *Program          // nil while loading or when it could not be loaded
+	progSeq  int               // builds started when prog was asked for
+	progErr  error
+	loadGen  int
+	inFlight map[int]*fastJob
+	owned    []string // fast build folders and retired work folders
+}
+
+// NewBuilder returns a Builder for o whose fast builds write under
+// tempDir. noFast, when not empty, turns fast builds off and says why
+// (e.g. "--no-fast-build").
+func NewBuilder(o BuildOptions, tempDir, noFast string) *Builder {
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &Builder{opts: o, tempDir: tempDir, noFast: noFast, ctx: ctx, cancel: cancel, inFlight: map[int]*fastJob{}}
+	if f := compileFlag(o.Flags); noFast == "" && f != "" {
+		b.noFast = "build flag " + f
+	}
+	return b
+}
+
+// Program returns the current model, nil while it loads.
+func (b *Builder) Program() *Program {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.prog
+}
+
+// Outside reports whether paths cannot change the program (see
+// Program.Outside); false while that is not known.
+func (b *Builder) Outside(paths []string) bool { return b.Program().Outside(b.opts.Root, paths) }
+
+// Embedded reports whether the program embeds the file at abs.
+func (b *Builder) Embedded(abs string) bool { return b.Program().Embedded(abs) }
+
+// Close stops loading the model and removes what the Builder kept.
+func (b *Builder) Close() {
+	b.cancel()
+	b.loads.Wait()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.plan != nil {
+		os.RemoveAll(b.plan.work)
+	}
+	for _, d := range b.owned {
+		os.RemoveAll(d)
+	}
+	b.owned = nil
+}
+
+// Build builds the program into out after paths changed (slash-separated,
+// relative to the module root; nil for a rebuild asked by hand). The
+// result's How says which path it took and why.
+func (b *Builder) Build(ctx context.Context, paths []string, out string) (BuildResult, error) {
+	b.mu.Lock()
+	b.seq++
+	seq := b.seq
+	if seq == 1 {
+		b.refreshLocked(seq)
+	}
+	job, why := b.fastJobLocked(seq, paths)
+	b.mu.Unlock()
+	if job != nil {
+		res, err := b.runFast(ctx, job, out)
+		var ut errUntrusted
+		if !errors.As(err, &ut) {
+			return res, err
+		}
+		why = "fast build gave up: " + ut.why
+	}
+	res, err := Build(ctx, b.opts, out)
+	res.How = "full: " + why
+	b.adoptFull(seq, res, err)
+	return res, err
+}
+
+// fastJobLocked prepares a fast build for paths, or says why there is none.
+func (b *Builder) fastJobLocked(seq int, paths []string) (*fastJob, string) {
+	switch {
+	case b.noFast != "":
+		return nil, "fast builds are off (" + b.noFast + ")"
+	case b.plan == nil && b.planSeq == 0:
+		return nil, "first build"
+	case b.plan == nil:
+		return nil, "the last go build failed"
+	case b.prog == nil && b.progErr != nil:
+		return nil, "the package graph could not be loaded: " + b.progErr.Error()
+	case b.prog == nil || b.progSeq < b.planSeq:
+		return nil, "the package graph is still loading"
+	}
+	if b.planWhy == "" {
+		b.planWhy = b.prog.checkCompiles(b.plan.compiles)
+		if b.planWhy == "" {
+			b.planWhy = "ok"
+		}
+	}
+	if b.planWhy != "ok" {
+		return nil, b.planWhy
+	}
+	if why := b.prog.toolchainChanged(); why != "" {
+		return nil, why
+	}
+	pkgs, why := b.prog.replay(b.opts.Root, paths)
+	if why != "" {
+		return nil, why
+	}
+	job := &fastJob{seq: seq, pkgs: pkgs, prog: b.prog, plan: b.plan, env: b.opts.Env, root: b.opts.Root,
+		dir: filepath.Join(b.tempDir, "fast-"+strconv.Itoa(seq)), archives: maps.Clone(b.archives)}
+	b.inFlight[seq] = job
+	b.owned = append(b.owned, job.dir)
+	return job, ""
+}
+
+// runFast runs a prepared fast build. An errUntrusted error means go build
+// must run instead.
+func (b *Builder) runFast(ctx context.Context, job *fastJob, out string) (BuildResult, error) {
+	seq := job.seq
+	defer b.finish(seq)
+	start := time.Now()
+	dirty := map[*Package]bool{}
+	for _, p := range job.pkgs {
+		dirty[p] = true
+	}
+	err := os.MkdirAll(job.dir, 0o755)
+	if err == nil {
+		err = job.compileAll(ctx, dirty)
+	}
+	if err == nil {
+		err = job.link(ctx, out)
+	}
+	res := BuildResult{Took: time.Since(start), Output: job.output.Bytes(), Direct: true}
+	var ut errUntrusted
+	switch {
+	case errors.Is(err, ErrBuildCanceled):
+		os.Remove(out)
+		return res, err
+	case errors.As(err, &ut):
+		return res, err
+	case err != nil:
+		res.Diagnostics = ParseBuildOutput(res.Output, job.root, job.root)
+		if !slices.ContainsFunc(res.Diagnostics, func(d Diagnostic) bool { return d.Line > 0 }) {
+			// Not the compiler pointing at the user's code: do not trust
+			// the plan with it.
+			return res, errUntrusted{"compile failed: " + strings.TrimSpace(string(res.Output)) + " " + err.Error()}
+		}
+		res.How = "fast: " + strings.Join(job.compiled, ", ") + " failed to compile"
+		return res, fmt.Errorf("build failed: %w", err)
+	}
+	res.Binary, res.How = out, job.summary(res.Took)
+	b.mu.Lock()
+	if seq > b.archSeq {
+		b.archives, b.archSeq = job.archives, seq
+	}
+	b.mu.Unlock()
+	return res, nil
+}
+
+// finish forgets an in-flight fast build and removes the folders nothing
+// refers to any more.
+func (b *Builder) finish(seq int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.inFlight, seq)
+	b.collectLocked()
+}
+
+// collectLocked removes owned folders that neither the current archives
+// and plan nor an in-flight fast build use.
+func (b *Builder) collectLocked() {
+	used := func(dir string) bool {
+		inside := func(f string) bool { return strings.HasPrefix(f, dir+string(filepath.Separator)) }
+		if b.plan != nil && b.plan.work == dir {
+			return true
+		}
+		for _, a := range b.archives {
+			if inside(a) {
+				return true
+			}
+		}
+		for _, j := range b.inFlight {
+			if j.dir == dir || j.plan.work == dir {
+				return true
+			}
+			for _, a := range j.archives {
+				if inside(a) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	kept := b.owned[:0]
+	for _, d := range b.owned {
+		if used(d) {
+			kept = append(kept, d)
+		} else {
+			os.RemoveAll(d)
+		}
+	}
+	b.owned = kept
+}
+
+// adoptFull takes the plan of a finished go build (none when it failed:
+// another package may be broken) and asks for the model again, since
+// imports may have changed.
+func (b *Builder) adoptFull(seq int, res BuildResult, err error) {
+	if errors.Is(err, ErrBuildCanceled) {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if seq <= b.planSeq || seq <= b.archSeq {
+		if res.plan != nil {
+			os.RemoveAll(res.plan.work)
+		}
+		return
+	}
+	if b.plan != nil {
+		b.owned = append(b.owned, b.plan.work)
+	}
+	b.plan, b.planSeq, b.planWhy = res.plan, seq, ""
+	b.archives, b.archSeq = nil, seq
+	if res.plan != nil {
+		b.archives = maps.Clone(res.plan.archives)
+	}
+	b.collectLocked()
+	if b.progSeq < seq {
+		b.refreshLocked(seq)
+	}
+}
+
+// refreshLocked forgets the model and loads it again in the background.
+func (b *Builder) refreshLocked(seq int) {
+	b.prog, b.progErr, b.progSeq = nil, nil, seq
+	b.loadGen++
+	gen := b.loadGen
+	b.loads.Add(1)
+	go func() {
+		defer b.loads.Done()
+		p, err := LoadProgram(b.ctx, b.opts.GoCmd, b.opts.Dir, b.opts.Package, b.opts.Tags, b.opts.Flags, b.opts.Env)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if gen == b.loadGen {
+			b.prog, b.progErr = p, err
+		}
+	}()
 }

@@ -7,35 +7,6 @@ import (
 	"time"
 )
 
-func TestDepSetUnrelated(t *testing.T) {
-	root := filepath.FromSlash("/src/app")
-	deps := depSet{root: true, filepath.Join(root, "web"): true}
-	tests := []struct {
-		name  string
-		deps  depSet
-		paths []string
-		want  bool
-	}{
-		{"unknown deps rebuild", nil, []string{"lib/x.go"}, false},
-		{"no paths rebuild", deps, nil, false},
-		{"main package", deps, []string{"main.go"}, false},
-		{"imported package", deps, []string{"web/handlers.go"}, false},
-		{"package not imported", deps, []string{"tools/gen/gen.go"}, true},
-		{"several, all outside", deps, []string{"a/a.go", "b/b.go"}, true},
-		{"one inside", deps, []string{"a/a.go", "web/x.go"}, false},
-		{"go.mod", deps, []string{"go.mod"}, false},
-		{"embedded template outside", deps, []string{"other/page.html"}, false},
-		{"sub-folder of an imported one", deps, []string{"web/inner/x.go"}, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.deps.unrelated(root, tt.paths); got != tt.want {
-				t.Errorf("unrelated(%q) = %v, want %v", tt.paths, got, tt.want)
-			}
-		})
-	}
-}
-
 const libApp = `package main
 
 import (
@@ -62,7 +33,7 @@ func TestChangeOutsideTheProgramBuildsNothing(t *testing.T) {
 	dir := writeModule(t, map[string]string{"main.go": libApp, "lib/lib.go": lib("lib1"), "other/other.go": other("o1")})
 	l := startLoop(t, Options{Dir: dir})
 	l.waitFor(EventSwapped, buildTimeout)
-	waitUntil(t, 30*time.Second, "the dependency set is known", func() bool { return l.r.unrelated([]string{"other/other.go"}) })
+	waitUntil(t, 30*time.Second, "the dependency set is known", func() bool { return l.r.builder.Outside([]string{"other/other.go"}) })
 
 	before := l.r.Builds()
 	writeFile(t, filepath.Join(dir, "other", "other.go"), other("o2"))

@@ -28,8 +28,16 @@
 //
 // Where the speed comes from: a 40 ms quiet period folds an editor's save
 // burst; builds link with -ldflags=-s -w (about a quarter less link time);
-// and an edit confined to the main package's own files reruns the compile
-// and link commands of the previous go build directly, skipping the go
-// command's quarter-second of package loading and cache checks. A save
-// that changes no byte (content hash) builds nothing.
+// and the Builder keeps one model of the program (Program: the package
+// graph from go list -json -deps, reloaded in the background after each go
+// build) to decide, for each change, whether the last go build's plan
+// still holds. When it does, it compiles the edited packages of the main
+// module with the toolchain directly, recompiles importers only when the
+// export data changed, and reruns the link: no go command on the critical
+// path. Anything it cannot trust (go.mod, a new file or import, cgo, build
+// flags) goes through go build, and every build says which path it took
+// and why (BuildResult.How, Event.How). --no-fast-build or
+// GOLOCAL_NO_FAST_BUILD=1 turns the fast path off. A save that changes no
+// byte (content hash) builds nothing; a Go file no package of the program
+// lives in builds nothing either (Program.Outside).
 package devloop

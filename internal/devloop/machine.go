@@ -90,6 +90,7 @@ type upRequest struct {
 	binary string
 	build  time.Duration // the build's wall time, 0 for a restart
 	direct bool
+	how    string // BuildResult.How
 	// stopFirst is the old version to stop before starting (it holds what
 	// the new one needs); nil when both may overlap.
 	stopFirst *child
@@ -259,7 +260,7 @@ func (m *machine) onBuilt(b buildDone) {
 		return
 	}
 	if b.err != nil {
-		m.fx.emit(Event{Kind: EventBuildFailed, Paths: b.paths, Build: b.res.Took, Diagnostics: b.res.Diagnostics, Output: string(b.res.Output)})
+		m.fx.emit(Event{Kind: EventBuildFailed, Paths: b.paths, Build: b.res.Took, Diagnostics: b.res.Diagnostics, Output: string(b.res.Output), How: b.res.How})
 		return
 	}
 	if m.lastBinary != "" && (m.serving == nil || m.serving.binary != m.lastBinary) {
@@ -267,7 +268,7 @@ func (m *machine) onBuilt(b buildDone) {
 	}
 	m.lastBinary = b.res.Binary
 	m.pending = nil // a Restart seen during the build is covered by this start
-	m.bringUp(upRequest{binary: b.res.Binary, build: b.res.Took, direct: b.res.Direct})
+	m.bringUp(upRequest{binary: b.res.Binary, build: b.res.Took, direct: b.res.Direct, how: b.res.How})
 }
 
 // bringUp starts a new version; a start still in progress is canceled
@@ -309,7 +310,7 @@ func (m *machine) onUp(u upDone) {
 	}
 	old := m.serving
 	m.serving, m.app = u.c, appServing
-	m.fx.emit(Event{Kind: EventSwapped, Upstream: u.c.upstream, Mode: u.c.mode.String(), Build: u.build, Swap: u.took, First: !m.started, Direct: u.direct, Restored: u.restoring})
+	m.fx.emit(Event{Kind: EventSwapped, Upstream: u.c.upstream, Mode: u.c.mode.String(), Build: u.build, Swap: u.took, First: !m.started, Direct: u.direct, How: u.how, Restored: u.restoring})
 	m.started = true
 	m.warnOnce(u.c)
 	if old != nil && old != u.c {

@@ -150,37 +150,6 @@ func FuzzParseConfig(f *testing.F) {
 	})
 }
 
-func TestParseEmbedPatterns(t *testing.T) {
-	tests := []struct {
-		src  string
-		want []string
-	}{
-		{"//go:embed a.txt b/*.html\nvar x embed.FS", []string{"a.txt", "b/*.html"}},
-		{"\t//go:embed \"with space.txt\" `raw.txt` all:static\n", []string{"with space.txt", "raw.txt", "all:static"}},
-		{"//go:embedded x\n", nil},
-		{"// go:embed x\n", nil},
-		{"//go:embed \"unterminated\n", nil},
-		{"//go:embed \"bad\\q\"\n", nil},
-		{"no directive", nil},
-	}
-	for _, tt := range tests {
-		if got := ParseEmbedPatterns([]byte(tt.src)); !cmp.Equal(got, tt.want) {
-			t.Errorf("ParseEmbedPatterns(%q) = %q, want %q", tt.src, got, tt.want)
-		}
-	}
-}
-
-func FuzzParseEmbedPatterns(f *testing.F) {
-	f.Add([]byte("//go:embed a \"b c\" `d`\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, p := range ParseEmbedPatterns(data) {
-			if p == "" {
-				t.Fatal("empty pattern")
-			}
-		}
-	})
-}
-
 func TestIgnorePatterns(t *testing.T) {
 	tests := []struct {
 		pattern string
@@ -255,11 +224,14 @@ mv $WORK/b001/exe/a.out /out/app-1
 	if work != "/tmp/go-build1" || plan == nil {
 		t.Fatalf("work %q plan %v", work, plan)
 	}
-	if plan.compileDir != "/src/app" || plan.pkgDir != "/src/app" || !cmp.Equal(plan.files, []string{"/src/app/main.go", "/src/app/util.go"}) {
+	if plan.dir != "/src/app" || plan.link[plan.linkMain] != "/tmp/go-build1/b001/_pkg_.a" || plan.link[plan.linkOut] != "/tmp/go-build1/b001/exe/a.out" || plan.link[plan.linkCfg] != "/tmp/go-build1/b001/importcfg.link" {
 		t.Errorf("plan %+v", plan)
 	}
-	if plan.compile[plan.compileOut] != "/tmp/go-build1/b001/_pkg_.a" || plan.link[plan.linkIn] != "/tmp/go-build1/b001/_pkg_.a" || plan.link[plan.linkOut] != "/tmp/go-build1/b001/exe/a.out" {
-		t.Errorf("compile %q link %q", plan.compile, plan.link)
+	if c := plan.compiles["main"]; len(c) == 0 || c[len(c)-1] != "./util.go" {
+		t.Errorf("main compile %q", c)
+	}
+	if c := plan.compiles["example.test/app/lib"]; len(c) == 0 {
+		t.Errorf("lib compile missing: %q", plan.compiles)
 	}
 	if !cmp.Equal(plan.linkEnv, []string{"GOROOT=/usr/local/go"}) {
 		t.Errorf("link env %q", plan.linkEnv)
@@ -267,15 +239,10 @@ mv $WORK/b001/exe/a.out /out/app-1
 	if got := string(rest); got != "# example.test/app\n./main.go:3:1: warning-like line\n" {
 		t.Errorf("rest %q", got)
 	}
-	// Assembly in the main package: no plan.
-	asm := strings.Replace(out, "cd .\n", "/usr/local/go/pkg/tool/linux_amd64/asm -o $WORK/b001/x.o ./x.s\ncd .\n", 1)
-	if _, plan, _ := parseXOutput([]byte(asm), "/src/app"); plan != nil {
-		t.Errorf("a package with assembly got a direct plan")
-	}
-	// The main package was cached: no compile, no plan.
-	cached := strings.Replace(out, "/usr/local/go/pkg/tool/linux_amd64/compile -o $WORK/b001", "# skipped", 1)
-	if _, plan, _ := parseXOutput([]byte(cached), "/src/app"); plan != nil {
-		t.Errorf("a build without the main compile got a plan")
+	// Nothing linked (a failed build): no plan.
+	noLink := strings.Replace(out, "/usr/local/go/pkg/tool/linux_amd64/link", "# skipped", 1)
+	if _, plan, _ := parseXOutput([]byte(noLink), "/src/app"); plan != nil {
+		t.Errorf("a build without a link got a plan")
 	}
 }
 

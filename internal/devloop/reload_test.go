@@ -358,10 +358,8 @@ func TestStylesheetAndTemplateChanges(t *testing.T) {
 	})
 	l := startLoop(t, Options{Dir: dir, Extensions: []string{"go", "css", "html", "js"}})
 	l.waitFor(EventSwapped, buildTimeout)
-	waitUntil(t, 5*time.Second, "baseline hashes", func() bool {
-		l.r.watcher.mu.Lock()
-		defer l.r.watcher.mu.Unlock()
-		return len(l.r.watcher.embeds) == 1
+	waitUntil(t, 30*time.Second, "the program model", func() bool {
+		return l.r.builder.Embedded(filepath.Join(l.r.root, "embedded", "data.txt"))
 	})
 	builds := l.r.Builds()
 
@@ -388,7 +386,10 @@ func TestStylesheetAndTemplateChanges(t *testing.T) {
 	l.waitFor(EventSwapped, buildTimeout)
 }
 
-func TestDirectBuildOnlyForMainPackageEdits(t *testing.T) {
+// TestFastBuildPaths edits a main package and a package it imports: body
+// edits of either are fast builds, an edit that adds an import or a file
+// goes through go build, and every build says which path it took.
+func TestFastBuildPaths(t *testing.T) {
 	lib := "package lib\n\nfunc Name() string { return \"NAME\" }\n"
 	main := strings.NewReplacer(`"os"`, "\"os\"\n\n\t\"example.test/app/lib\"", `fmt.Fprint(w, "BODY")`, `fmt.Fprint(w, "BODY-"+lib.Name())`).Replace(portApp)
 	dir := writeModule(t, map[string]string{
@@ -396,29 +397,45 @@ func TestDirectBuildOnlyForMainPackageEdits(t *testing.T) {
 		"lib/lib.go": strings.Replace(lib, "NAME", "a", 1),
 	})
 	l := startLoop(t, Options{Dir: dir})
-	if e := l.waitFor(EventSwapped, buildTimeout); e.Direct {
-		t.Errorf("the first build cannot be direct")
+	if e := l.waitFor(EventSwapped, buildTimeout); e.Direct || e.How != "full: first build" {
+		t.Errorf("first build: direct %v, how %q", e.Direct, e.How)
 	}
+	withImport := strings.Replace(main, `"net/http"`, "\"net/http\"\n\t_ \"strings\"", 1)
 	steps := []struct {
 		file, content, body string
-		direct              bool
+		how                 string // prefix
 	}{
-		{"main.go", strings.Replace(main, "BODY", "v2", 1), "v2-a", true},
-		{"lib/lib.go", strings.Replace(lib, "NAME", "b", 1), "v2-b", false},
-		{"main.go", strings.Replace(main, "BODY", "v3", 1), "v3-b", true},
-		{"main.go", strings.Replace(strings.Replace(main, "BODY", "v4", 1), `"net/http"`, "\"net/http\"\n\t_ \"strings\"", 1), "v4-b", false},
-		{"main.go", strings.Replace(strings.Replace(main, "BODY", "v5", 1), `"net/http"`, "\"net/http\"\n\t_ \"strings\"", 1), "v5-b", true},
+		{"main.go", strings.Replace(main, "BODY", "v2", 1), "v2-a", "fast: . (export"},
+		{"lib/lib.go", strings.Replace(lib, "NAME", "b", 1), "v2-b", "fast: lib, . (export changed: lib)"},
+		{"main.go", strings.Replace(main, "BODY", "v3", 1), "v3-b", "fast: . (export"},
+		{"main.go", strings.Replace(withImport, "BODY", "v4", 1), "v4-b", "full: .: imports changed"},
+		{"main.go", strings.Replace(withImport, "BODY", "v5", 1), "v5-b", "fast: . (export"},
+		{"lib/extra.go", "package lib\n\nfunc Extra() {}\n", "v5-b", "full: new file lib/extra.go"},
+		{"lib/lib.go", strings.Replace(lib, "NAME", "c", 1), "v5-c", "fast: lib, . (export changed: lib)"},
 	}
 	for _, s := range steps {
+		waitFastReady(t, l.r)
 		writeFile(t, filepath.Join(dir, s.file), s.content)
 		e := l.waitFor(EventSwapped, buildTimeout)
 		if body, err := get(e.Upstream); err != nil || body != s.body {
 			t.Fatalf("after editing %s: %q %v, want %q", s.file, body, err, s.body)
 		}
-		if e.Direct != s.direct {
-			t.Errorf("editing %s (want %q): direct = %v, want %v", s.file, s.body, e.Direct, s.direct)
+		if !strings.HasPrefix(e.How, s.how) || e.Direct != strings.HasPrefix(s.how, "fast") {
+			t.Errorf("editing %s (want %q): how %q (direct %v), want %q…", s.file, s.body, e.How, e.Direct, s.how)
 		}
 	}
+}
+
+// waitFastReady waits until the Builder's model is loaded for its last
+// go build, so that the next edit can take the fast path.
+func waitFastReady(t *testing.T, r *Runner) {
+	t.Helper()
+	waitUntil(t, 30*time.Second, "the program model", func() bool {
+		b := r.builder
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.prog != nil && b.progSeq >= b.planSeq
+	})
 }
 
 func TestRunnerBadInput(t *testing.T) {

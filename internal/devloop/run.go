@@ -2,7 +2,6 @@ package devloop
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 // it waits for the next thing that happens and hands it to machine.step.
 func (r *Runner) Run(ctx context.Context) error {
 	defer os.RemoveAll(r.tempDir)
+	defer r.builder.Close()
 	wctx, stopWatch := context.WithCancel(ctx)
 	go r.watcher.Run(wctx)
 	defer func() {
@@ -29,7 +29,6 @@ func (r *Runner) Run(ctx context.Context) error {
 	fx := newRunEffects(ctx, r)
 	defer fx.close()
 	m := newMachine(fx, r.pkg, r.opts.DrainDelay)
-	r.refreshDeps(ctx)
 	m.startBuild()
 	stopped := ctx.Done()
 	for !m.done {
@@ -70,10 +69,8 @@ type runEffects struct {
 	r           *Runner
 	results     chan any
 	settle      *time.Timer
-	plan        *toolchainPlan
 	buildCancel context.CancelFunc
 	upCancel    context.CancelFunc
-	bo          BuildOptions
 	// wildcardSeen: a version was found listening on all interfaces (it
 	// is reported once; later versions are not looked at).
 	wildcardSeen atomic.Bool
@@ -86,7 +83,6 @@ func newRunEffects(ctx context.Context, r *Runner) *runEffects {
 		// until all have arrived, so senders never block for long.
 		results: make(chan any, 8),
 		settle:  time.NewTimer(time.Hour),
-		bo:      BuildOptions{GoCmd: r.goCmd, Dir: r.opts.Dir, Root: r.root, Package: r.pkg, Flags: r.opts.BuildFlags, Tags: r.opts.Tags, KeepDebugInfo: r.opts.KeepDebugInfo, Env: r.buildEnv},
 	}
 	fx.settle.Stop()
 	return fx
@@ -94,9 +90,6 @@ func newRunEffects(ctx context.Context, r *Runner) *runEffects {
 
 func (fx *runEffects) close() {
 	fx.settle.Stop()
-	if fx.plan != nil {
-		os.RemoveAll(fx.plan.work)
-	}
 }
 
 func (fx *runEffects) startBuild(gen int, paths []string) {
@@ -105,16 +98,10 @@ func (fx *runEffects) startBuild(gen int, paths []string) {
 	fx.buildCancel = cancel
 	r.builds.Add(1)
 	out := filepath.Join(r.tempDir, "app-"+strconv.Itoa(gen))
-	plan := fx.plan
-	direct := plan.fits(paths, r.root, r.opts.Tags)
 	go func() {
-		var res BuildResult
-		var err error
-		if direct {
-			res, err = buildDirect(bctx, plan, r.buildEnv, r.root, out)
-		} else {
-			res, err = Build(bctx, fx.bo, out)
-		}
+		// The Builder takes the fast path when it can trust it, and
+		// keeps its plan and program model itself.
+		res, err := r.builder.Build(bctx, paths, out)
 		fx.results <- evBuilt{buildDone{gen: gen, res: res, err: err, paths: paths}}
 	}()
 }
@@ -125,21 +112,7 @@ func (fx *runEffects) cancelBuild() {
 	}
 }
 
-func (fx *runEffects) buildFinished(b buildDone) {
-	if b.res.Direct || errors.Is(b.err, ErrBuildCanceled) {
-		return
-	}
-	// Imports may have changed: what the program is built from is asked
-	// again; until then every Go change rebuilds.
-	fx.r.refreshDeps(fx.ctx)
-	// A go build ran to completion: its plan (nil when it failed: another
-	// package may be broken) replaces the old one, whose import
-	// configuration may point at stale dependencies.
-	if fx.plan != nil && fx.plan != b.res.plan {
-		os.RemoveAll(fx.plan.work)
-	}
-	fx.plan = b.res.plan
-}
+func (fx *runEffects) buildFinished(buildDone) {} // the Builder keeps its own records
 
 func (fx *runEffects) startApp(req upRequest) {
 	r := fx.r
@@ -194,5 +167,5 @@ func (fx *runEffects) retire(c *child, delay time.Duration) {
 func (fx *runEffects) removeBinary(path string)  { os.Remove(path) }
 func (fx *runEffects) resetSettle()              { fx.settle.Reset(fx.r.opts.Settle) }
 func (fx *runEffects) stopSettle()               { fx.settle.Stop() }
-func (fx *runEffects) unrelated(p []string) bool { return fx.r.unrelated(p) }
+func (fx *runEffects) unrelated(p []string) bool { return fx.r.builder.Outside(p) }
 func (fx *runEffects) emit(e Event)              { fx.r.emit(e) }

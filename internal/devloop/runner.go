@@ -1,7 +1,6 @@
 package devloop
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/url"
@@ -41,6 +40,9 @@ type Options struct {
 	Tags       []string
 	// KeepDebugInfo keeps symbols and DWARF (no -ldflags=-s -w).
 	KeepDebugInfo bool
+	// NoFastBuild makes every build run go build (see Builder); so does
+	// GOLOCAL_NO_FAST_BUILD=1 in the environment.
+	NoFastBuild bool
 	// WatchRoots, Extensions and Exclude configure the watcher (see
 	// WatchOptions). Roots are relative to the module root.
 	WatchRoots []string
@@ -117,6 +119,7 @@ type Event struct {
 	Direct      bool          // built by running compile and link directly (see BuildResult.Direct)
 	Restored    bool          // EventSwapped: the previous binary, started again after the new one failed
 	Panic       bool          // EventAppFailed: the app panicked; Diagnostics[0] is where
+	How         string        // which build path was taken and why (see BuildResult.How)
 	Diagnostics []Diagnostic
 	Output      string
 	Message     string
@@ -138,37 +141,7 @@ type Runner struct {
 	eventMu  sync.Mutex
 	retiring sync.WaitGroup
 	sequence int
-	// deps holds the program's package folders (see depSet); nil while
-	// unknown or being refreshed, and then every Go change rebuilds.
-	depsMu  sync.Mutex
-	deps    depSet
-	depsGen int
-}
-
-// refreshDeps forgets the program's dependency folders and asks the go
-// command for them again in the background.
-func (r *Runner) refreshDeps(ctx context.Context) {
-	r.depsMu.Lock()
-	r.deps = nil
-	r.depsGen++
-	gen := r.depsGen
-	r.depsMu.Unlock()
-	go func() {
-		d := loadDeps(ctx, r.goCmd, r.opts.Dir, r.pkg, r.opts.Tags, r.buildEnv)
-		r.depsMu.Lock()
-		if r.depsGen == gen {
-			r.deps = d
-		}
-		r.depsMu.Unlock()
-	}()
-}
-
-// unrelated reports whether paths are Go files the program is not built
-// from (see depSet.unrelated); false while that is not known.
-func (r *Runner) unrelated(paths []string) bool {
-	r.depsMu.Lock()
-	defer r.depsMu.Unlock()
-	return r.deps.unrelated(r.root, paths)
+	builder  *Builder
 }
 
 // New checks everything that can be checked before the first build: the go
@@ -229,8 +202,8 @@ func New(opts Options) (*Runner, error) {
 
 	w, err := NewWatcher(WatchOptions{
 		Root: root, Roots: opts.WatchRoots, Extensions: opts.Extensions, Exclude: opts.Exclude,
-		Debounce: opts.Debounce,
-		Warn:     func(msg string) { r.emit(Event{Kind: EventWarning, Message: msg}) },
+		Debounce: opts.Debounce, Embedded: func(abs string) bool { return r.builder.Embedded(abs) },
+		Warn: func(msg string) { r.emit(Event{Kind: EventWarning, Message: msg}) },
 	})
 	if err != nil {
 		return nil, err
@@ -244,6 +217,14 @@ func New(opts Options) (*Runner, error) {
 	// go build's work folders (kept with -work for direct builds) live in
 	// the runner's folder, so that one RemoveAll cleans everything.
 	r.buildEnv = append(withoutKeys(r.buildEnv, "GOTMPDIR"), "GOTMPDIR="+r.tempDir)
+	noFast := ""
+	switch {
+	case opts.NoFastBuild:
+		noFast = "--no-fast-build"
+	case opts.Getenv(NoFastBuildEnv) == "1":
+		noFast = NoFastBuildEnv + "=1"
+	}
+	r.builder = NewBuilder(BuildOptions{GoCmd: r.goCmd, Dir: r.opts.Dir, Root: r.root, Package: r.pkg, Flags: r.opts.BuildFlags, Tags: r.opts.Tags, KeepDebugInfo: r.opts.KeepDebugInfo, Env: r.buildEnv}, r.tempDir, noFast)
 	return r, nil
 }
 

@@ -1,8 +1,6 @@
 package devloop
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +11,6 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -53,6 +50,10 @@ type WatchOptions struct {
 	// Debounce is the quiet period that folds an editor's save burst
 	// (write temp, rename, chmod) into one change (default 40 ms).
 	Debounce time.Duration
+	// Embedded reports whether the program embeds the file at an absolute
+	// path (see Program.Embedded): its changes rebuild whatever its
+	// extension. Default: none.
+	Embedded func(abs string) bool
 	// Warn receives advice about the tree (too big, symlink loop, inotify
 	// limit). It may be called from several goroutines.
 	Warn func(string)
@@ -82,9 +83,8 @@ type Watcher struct {
 	changes chan Change
 
 	mu      sync.Mutex
-	hashes  map[string]uint64   // abs path → content hash
-	embeds  map[string][]string // abs go file → its //go:embed patterns
-	visited map[fileID]string   // watched dirs by device/inode (symlink loops)
+	hashes  map[string]uint64 // abs path → content hash
+	visited map[fileID]string // watched dirs by device/inode (symlink loops)
 	dirs    int
 	files   int
 	full    bool // inotify limit reached: stop adding
@@ -107,6 +107,9 @@ func NewWatcher(opts WatchOptions) (*Watcher, error) {
 	if len(opts.Roots) == 0 {
 		opts.Roots = []string{"."}
 	}
+	if opts.Embedded == nil {
+		opts.Embedded = func(string) bool { return false }
+	}
 	if opts.Warn == nil {
 		opts.Warn = func(string) {}
 	}
@@ -124,7 +127,6 @@ func NewWatcher(opts WatchOptions) (*Watcher, error) {
 		exts:    map[string]bool{},
 		changes: make(chan Change, 1),
 		hashes:  map[string]uint64{},
-		embeds:  map[string][]string{},
 		visited: map[fileID]string{},
 		warned:  map[string]bool{},
 		started: time.Now(),
@@ -189,12 +191,21 @@ func (w *Watcher) addTree(dir string, found []string) []string {
 	id, ok := idOf(fi)
 	w.mu.Lock()
 	if ok {
-		if prev, seen := w.visited[id]; seen {
+		// A folder seen before under another name is a duplicate only if
+		// it is still there: renamed or deleted (its inode reused), the
+		// entry is stale.
+		prev, seen := w.visited[id]
+		if seen && (prev == dir || sameFolder(prev, id)) {
 			w.mu.Unlock()
 			if prev != dir {
 				w.warnOnce("loop:"+dir, fmt.Sprintf("skipping %s: it is the same folder as %s (a symbolic link loop or duplicate)", w.rel(dir), w.rel(prev)))
 			}
 			return found
+		}
+		if seen {
+			// The inotify watch of a renamed folder lives on under its old
+			// name (events would carry it): drop it, then watch anew.
+			_ = w.fsw.Remove(prev)
 		}
 		w.visited[id] = dir
 	}
@@ -247,6 +258,16 @@ func (w *Watcher) addTree(dir string, found []string) []string {
 		}
 	}
 	return found
+}
+
+// sameFolder reports whether dir still exists and is the folder id.
+func sameFolder(dir string, id fileID) bool {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return false
+	}
+	now, ok := idOf(fi)
+	return ok && now == id
 }
 
 func idOf(fi os.FileInfo) (fileID, bool) {
@@ -323,9 +344,6 @@ func (w *Watcher) hashAll(paths []string) {
 			w.hashes[p] = h
 		}
 		w.mu.Unlock()
-		if strings.HasSuffix(p, ".go") {
-			w.scanEmbeds(p)
-		}
 	}
 }
 
@@ -344,98 +362,6 @@ func hashFile(p string) (uint64, bool) {
 		return 0, false
 	}
 	return h.Sum64(), true
-}
-
-// scanEmbeds records the //go:embed patterns of a Go file.
-func (w *Watcher) scanEmbeds(p string) {
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return
-	}
-	pats := ParseEmbedPatterns(data)
-	w.mu.Lock()
-	if len(pats) == 0 {
-		delete(w.embeds, p)
-	} else {
-		w.embeds[p] = pats
-	}
-	w.mu.Unlock()
-}
-
-// ParseEmbedPatterns returns the patterns of every //go:embed directive in
-// Go source (https://pkg.go.dev/embed#hdr-Directives): space-separated,
-// double- or back-quoted when they contain spaces, optionally prefixed
-// "all:". Malformed quoting ends the line's patterns; the compiler will
-// report it.
-func ParseEmbedPatterns(src []byte) []string {
-	if !bytes.Contains(src, []byte("//go:embed")) {
-		return nil
-	}
-	var pats []string
-	sc := bufio.NewScanner(bytes.NewReader(src))
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		rest, ok := strings.CutPrefix(line, "//go:embed")
-		if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\t') {
-			continue
-		}
-		rest = strings.TrimSpace(rest)
-		for rest != "" {
-			var pat string
-			switch rest[0] {
-			case '"', '`':
-				end := strings.IndexByte(rest[1:], rest[0])
-				if end < 0 {
-					rest = ""
-					continue
-				}
-				q := rest[:end+2]
-				u, err := strconv.Unquote(q)
-				if err != nil {
-					rest = ""
-					continue
-				}
-				pat, rest = u, rest[end+2:]
-			default:
-				i := strings.IndexAny(rest, " \t")
-				if i < 0 {
-					i = len(rest)
-				}
-				pat, rest = rest[:i], rest[i:]
-			}
-			rest = strings.TrimSpace(rest)
-			if pat != "" {
-				pats = append(pats, pat)
-			}
-		}
-	}
-	return pats
-}
-
-// embedded reports whether file p is matched by a //go:embed pattern of a Go
-// file in the same folder or above.
-func (w *Watcher) embedded(p string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for goFile, pats := range w.embeds {
-		dir := filepath.Dir(goFile)
-		rel, err := filepath.Rel(dir, p)
-		if err != nil || strings.HasPrefix(rel, "..") {
-			continue
-		}
-		rel = filepath.ToSlash(rel)
-		for _, pat := range pats {
-			pat = strings.TrimPrefix(pat, "all:")
-			// A pattern names files or folders; a folder embeds its tree.
-			for prefix := rel; prefix != "." && prefix != "/"; prefix = path.Dir(prefix) {
-				if ok, _ := path.Match(pat, prefix); ok {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }
 
 // Run delivers batches on Changes until ctx is done, then closes the
@@ -502,7 +428,7 @@ func (w *Watcher) collect(pending map[string]bool) (Change, bool) {
 	for p := range pending {
 		name := filepath.Base(p)
 		relevantByName := w.relevantName(p)
-		embedded := w.embedded(p)
+		embedded := w.opts.Embedded(p)
 		if !relevantByName && !embedded {
 			continue
 		}
@@ -526,7 +452,6 @@ func (w *Watcher) collect(pending map[string]bool) (Change, bool) {
 		switch {
 		case ext == "go":
 			c.Rebuild = true
-			w.scanEmbeds(p)
 		case name == "go.mod" || name == "go.sum" || name == "go.work" || name == "go.work.sum" || embedded:
 			c.Rebuild = true
 		case ext == "css":

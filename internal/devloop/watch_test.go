@@ -232,3 +232,39 @@ func TestFindMainPackage(t *testing.T) {
 		})
 	}
 }
+
+// TestWatcherFollowsRenamedFolder: a package folder renamed (mv
+// internal/web internal/site, as a refactoring does) keeps its inode; the
+// watcher must not take the new name for a duplicate of the old one, and
+// edits in it (and in a folder below it) must still be seen under the new
+// name. Before the fix, the visited table still held internal/web and the
+// edits went unseen or were reported under the old path.
+func TestWatcherFollowsRenamedFolder(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "main.go"), "package main\n")
+	writeFile(t, filepath.Join(dir, "internal", "web", "web.go"), "package web\n")
+	writeFile(t, filepath.Join(dir, "internal", "web", "inner", "inner.go"), "package inner\n")
+	h := startWatcher(t, WatchOptions{Root: dir})
+	h.waitHashed(t, 3)
+	if err := os.Rename(filepath.Join(dir, "internal", "web"), filepath.Join(dir, "internal", "site")); err != nil {
+		t.Fatal(err)
+	}
+	// The rename itself: the old files are gone, the new ones appear.
+	waitUntil(t, 10*time.Second, "the rename is reported", func() bool {
+		select {
+		case c := <-h.w.Changes():
+			return strings.Contains(fmt.Sprint(c.Paths), "internal/site/web.go")
+		default:
+			return false
+		}
+	})
+	for _, rel := range []string{"internal/site/web.go", "internal/site/inner/inner.go"} {
+		writeFile(t, filepath.Join(dir, filepath.FromSlash(rel)), "package x\n\nvar Edited = true\n")
+		if c := h.next(t, 10*time.Second); fmt.Sprint(c.Paths) != "["+rel+"]" {
+			t.Fatalf("editing %s after the rename: change %+v", rel, c)
+		}
+	}
+	if w := h.warnings(); strings.Contains(w, "same folder") {
+		t.Errorf("the renamed folder was taken for a duplicate: %s", w)
+	}
+}
