@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -114,14 +115,32 @@ func Build(ctx context.Context, o BuildOptions, out string) (BuildResult, error)
 		}
 		return res, fmt.Errorf("build failed: %w", err)
 	}
-	if fi, serr := os.Stat(out); serr != nil || !fi.Mode().IsRegular() {
-		// go build succeeds without writing anything for a package that
-		// is not a command; say so rather than start nothing.
-		res.Diagnostics = []Diagnostic{{Message: "go build wrote no binary: is " + o.Package + " a main package?"}}
-		return res, errors.New("build failed: go build wrote no binary")
+	if !isExecutable(out) {
+		// go build succeeds without an executable for a package that is
+		// not a command (it writes the package archive) or with a build
+		// mode that makes none: say so rather than start it.
+		res.Diagnostics = []Diagnostic{{Message: "go build wrote no executable: is " + o.Package + " a main package, and are the build flags (" + strings.Join(o.Flags, " ") + ") for a program?"}}
+		return res, errors.New("build failed: go build wrote no executable")
 	}
 	res.Binary = out
 	return res, nil
+}
+
+// isExecutable reports whether the file at p is a program: a regular file
+// with an execute bit, not a package archive.
+func isExecutable(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+		return false
+	}
+	head := make([]byte, 8)
+	n, _ := io.ReadFull(f, head)
+	return n > 0 && !bytes.HasPrefix(head[:n], []byte("!<arch>"))
 }
 
 // findGo locates the go command, preferring $GOROOT/bin/go when GOROOT is set.

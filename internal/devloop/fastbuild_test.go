@@ -231,3 +231,51 @@ func TestBuilderSafePaths(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildWithoutExecutable: a go build that succeeds without writing a
+// program (here: a library package, for which go build -o writes the
+// archive) is a failed build that says so, never an app start.
+func TestBuildWithoutExecutable(t *testing.T) {
+	goCmd, err := findGo(os.Getenv)
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := devtest.WriteModule(t, map[string]string{"lib/lib.go": "package lib\n\nfunc X() int { return 1 }\n"})
+	res, err := Build(context.Background(), BuildOptions{GoCmd: goCmd, Dir: dir, Root: dir, Package: "./lib"}, filepath.Join(t.TempDir(), "out"))
+	if err == nil || res.Binary != "" || len(res.Diagnostics) != 1 || !strings.Contains(res.Diagnostics[0].Message, "wrote no executable") {
+		t.Fatalf("err %v, binary %q, diagnostics %+v", err, res.Binary, res.Diagnostics)
+	}
+}
+
+// TestRunnerSafePaths drives the whole loop: an edit that breaks only a
+// test file builds nothing, and go.mod saved while a build runs ends in a
+// go build that says why.
+func TestRunnerSafePaths(t *testing.T) {
+	dir := writeModule(t, map[string]string{"main.go": appSource("v1"), "main_test.go": "package main\n"})
+	l := startLoop(t, Options{Dir: dir})
+	l.waitFor(EventSwapped, buildTimeout)
+	waitFastReady(t, l.r)
+	before := l.r.Builds()
+	writeFile(t, filepath.Join(dir, "main_test.go"), "package main\n\nfunc broken( {\n")
+	time.Sleep(time.Second) // debounce and more: nothing may start
+	if n := l.r.Builds() - before; n != 0 {
+		t.Fatalf("breaking a test file started %d builds", n)
+	}
+
+	writeFile(t, filepath.Join(dir, "main.go"), appSource("v2"))
+	l.waitFor(EventBuildStarted, 10*time.Second)
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.test/app\n\ngo 1.26\n\n// edited mid-build\n")
+	waitUntil(t, buildTimeout, "v2 served after a go build", func() bool {
+		body, _ := get(l.up.Load())
+		if body != "v2" {
+			return false
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		last := l.all[len(l.all)-1]
+		for i := len(l.all) - 1; i >= 0 && last.Kind != EventSwapped; i-- {
+			last = l.all[i]
+		}
+		return last.Kind == EventSwapped && last.How == "full: go.mod changed"
+	})
+}
