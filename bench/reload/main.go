@@ -2,17 +2,25 @@
 // is judged by: a plain "go build" of a one-line change plus process start
 // to the first response.
 //
-//	go run ./bench/reload [-edits 20]
+//	go run ./bench/reload [-edits 20] [-apps hello,service,service-full]
 //
-// It builds golocal, generates a 15-line net/http app that only knows PORT,
-// runs "golocal dev" on it and, for each edit, measures the time from the
-// save to the first response carrying the new body through the dev front.
-// Alternating with those edits, it measures the floor on a copy of the app:
-// edit, go build, start, first response. Two background clients (one
-// keep-alive, one opening a fresh connection per request) send a request
-// every 5 ms through the front for the whole run and count every failure
-// (transport error or a status other than 200). Everything is on loopback
-// and bounded in time.
+// It builds golocal and measures, in one run, three cases:
+//
+//   - hello: a 15-line net/http app that only knows PORT, edited in
+//     package main (target: ≤ 0.5× the floor);
+//   - service: an app with a third-party router (chi) and two database
+//     drivers (pgx, modernc.org/sqlite) linked in, handlers in the
+//     sub-package internal/web, edited there (target: ≤ 0.6× the floor);
+//   - service-full: the same with --no-fast-build, against the floor of
+//     "go build -ldflags=-s -w" + start (target: ≤ 1.05×).
+//
+// For each edit it measures the time from the save to the first response
+// carrying the new body through the dev front. Alternating with those
+// edits, it measures the floor on a copy of the app: edit, go build, start,
+// first response. Two background clients (one keep-alive, one opening a
+// fresh connection per request) send a request every 5 ms through the
+// front for the whole run and count every failure (transport error or a
+// status other than 200). Everything is on loopback and bounded in time.
 package main
 
 import (
@@ -40,13 +48,113 @@ import (
 	"github.com/golocal/golocal/internal/devtest"
 )
 
-// appSource is the 15-line net/http app the tests of golocal dev use too.
-const appSource = devtest.PortApp
-
 // pollEvery is how often the measuring client asks for the new body, for
 // golocal dev and for the floor alike. Each answer through the front costs
 // CPU that the build needs, so it is not made finer than needed.
 const pollEvery = 3 * time.Millisecond
+
+// appKind is one app the bench edits: its files with BODY in the edited
+// file, and how to measure it.
+type appKind struct {
+	name       string
+	files      map[string]string // BODY marks the answer in edited
+	edited     string
+	devArgs    []string // extra golocal dev flags
+	floorFlags []string // extra go build flags of the floor
+	floorName  string
+	target     float64
+}
+
+// serviceGoMod pins the service app's third-party modules to the versions
+// golocal's own go.mod uses (chi: the version the module proxy serves).
+const serviceGoMod = `module example.test/serviceapp
+
+go 1.26
+
+require (
+	github.com/go-chi/chi/v5 v5.5.0
+	github.com/jackc/pgx/v5 v5.12.0
+	modernc.org/sqlite v1.62.0
+)
+`
+
+// serviceMain wires a router, a SQLite database and PostgreSQL's driver,
+// and leaves the handlers to internal/web.
+const serviceMain = `package main
+
+import (
+	"database/sql"
+	"fmt"
+	"net/http"
+	"os"
+
+	"github.com/jackc/pgx/v5"
+	_ "modernc.org/sqlite"
+
+	"example.test/serviceapp/internal/web"
+)
+
+func main() {
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if _, err := db.Exec("CREATE TABLE t (v TEXT)"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if _, err := pgx.ParseConfig(os.Getenv("DATABASE_URL")); err != nil && os.Getenv("DATABASE_URL") != "" {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	if err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), web.Routes(db)); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+`
+
+// serviceWeb holds the handlers; BODY is what "/" answers.
+const serviceWeb = `package web
+
+import (
+	"database/sql"
+	"fmt"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// Routes returns the app's handler.
+func Routes(db *sql.DB) http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "BODY")
+	})
+	r.Get("/count", func(w http.ResponseWriter, r *http.Request) {
+		var n int
+		if err := db.QueryRowContext(r.Context(), "SELECT count(*) FROM t").Scan(&n); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprint(w, n)
+	})
+	return r
+}
+`
+
+func kinds() []appKind {
+	service := map[string]string{"go.mod": serviceGoMod, "main.go": serviceMain, "internal/web/web.go": serviceWeb}
+	return []appKind{
+		{name: "hello", files: map[string]string{"go.mod": "module example.test/reloadapp\n\ngo 1.26\n", "main.go": devtest.PortApp},
+			edited: "main.go", floorName: "go build + start", target: 0.5},
+		{name: "service", files: service, edited: "internal/web/web.go", floorName: "go build + start", target: 0.6},
+		{name: "service-full", files: service, edited: "internal/web/web.go", devArgs: []string{"--no-fast-build"},
+			floorFlags: []string{"-ldflags=-s -w"}, floorName: "go build -ldflags='-s -w' + start", target: 1.05},
+	}
+}
 
 func main() {
 	if err := run(); err != nil {
@@ -55,11 +163,19 @@ func main() {
 	}
 }
 
+type config struct {
+	edits    int
+	interval time.Duration
+	tmp      string
+	golocal  string
+}
+
 func run() error {
-	edits := flag.Int("edits", 20, "number of edits (each measured for golocal dev and for the floor)")
+	edits := flag.Int("edits", 20, "number of edits per app (each measured for golocal dev and for the floor)")
 	interval := flag.Duration("interval", 5*time.Millisecond, "background client request interval")
-	keep := flag.Bool("keep", false, "keep the temporary folder (app, logs)")
-	breakdown := flag.Int("breakdown", 5, "build-only samples per link variant (0: skip)")
+	keep := flag.Bool("keep", false, "keep the temporary folder (apps, logs)")
+	breakdown := flag.Int("breakdown", 0, "build-only samples per link variant on the hello app (0: skip)")
+	apps := flag.String("apps", "hello,service,service-full", "which apps to measure, comma-separated")
 	flag.Parse()
 
 	repo, err := moduleRoot()
@@ -76,53 +192,100 @@ func run() error {
 		defer os.RemoveAll(tmp)
 	}
 	fmt.Printf("load average before: %s\n", loadAverage())
-
-	golocal := filepath.Join(tmp, "golocal")
-	if out, err := exec.Command("go", "build", "-o", golocal, filepath.Join(repo, "cmd", "golocal")).CombinedOutput(); err != nil {
+	cfg := config{edits: *edits, interval: *interval, tmp: tmp, golocal: filepath.Join(tmp, "golocal")}
+	if out, err := exec.Command("go", "build", "-o", cfg.golocal, filepath.Join(repo, "cmd", "golocal")).CombinedOutput(); err != nil {
 		return fmt.Errorf("building golocal: %v\n%s", err, out)
 	}
-	appDir, floorDir := filepath.Join(tmp, "app"), filepath.Join(tmp, "floor")
+	var results []result
+	for _, k := range kinds() {
+		if !slices.Contains(strings.Split(*apps, ","), k.name) {
+			continue
+		}
+		appDir, floorDir, err := prepare(cfg, k)
+		if err != nil {
+			return err
+		}
+		if k.name == "hello" && *breakdown > 0 {
+			if err := linkBreakdown(floorDir, k, *breakdown); err != nil {
+				return err
+			}
+		}
+		fmt.Printf("\n== %s: edits in %s%s\n", k.name, k.edited, strings.Join(append([]string{""}, k.devArgs...), " "))
+		res, err := measure(cfg, k, appDir, floorDir)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k.name, err)
+		}
+		results = append(results, res)
+	}
+	fmt.Println()
+	fmt.Println("summary (medians, save → new body served):")
+	for _, r := range results {
+		ratio := float64(median(r.dev)) / float64(median(r.floor))
+		fmt.Printf("  %-13s golocal dev %5d ms   %-36s %5d ms   %.2f× (target ≤ %.2f) %s   failed requests %d over %d reloads %s\n",
+			r.kind.name, median(r.dev).Milliseconds(), r.kind.floorName, median(r.floor).Milliseconds(), ratio, r.kind.target, verdict(ratio <= r.kind.target), r.failed, len(r.dev), verdict(r.failed == 0))
+	}
+	fmt.Printf("load average after: %s\n", loadAverage())
+	return nil
+}
+
+// prepare writes the app twice (one for golocal dev, one for the floor),
+// completes go.sum and warms the build cache for both.
+func prepare(cfg config, k appKind) (appDir, floorDir string, err error) {
+	appDir, floorDir = filepath.Join(cfg.tmp, k.name, "app"), filepath.Join(cfg.tmp, k.name, "floor")
 	for _, d := range []string{appDir, floorDir} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
+		for name, content := range k.files {
+			if name == k.edited {
+				content = strings.Replace(content, "BODY", "v0", 1)
+			}
+			p := filepath.Join(d, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return "", "", err
+			}
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				return "", "", err
+			}
 		}
-		if err := os.WriteFile(filepath.Join(d, "go.mod"), []byte("module example.test/reloadapp\n\ngo 1.26\n"), 0o644); err != nil {
-			return err
-		}
-		if err := save(filepath.Join(d, "main.go"), "v0"); err != nil {
-			return err
+		if out, err := exec.Command("go", "-C", d, "mod", "tidy").CombinedOutput(); err != nil {
+			return "", "", fmt.Errorf("go mod tidy for the %s app: %v\n%s", k.name, err, out)
 		}
 		// Warm the build cache for both so that neither pays for the
-		// standard library.
-		if out, err := exec.Command("go", "-C", d, "build", "-o", filepath.Join(d, "warm"), ".").CombinedOutput(); err != nil {
-			return fmt.Errorf("warming the build cache: %v\n%s", err, out)
+		// standard library or the third-party modules.
+		args := append(append([]string{"-C", d, "build", "-o", filepath.Join(d, "warm")}, k.floorFlags...), ".")
+		if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+			return "", "", fmt.Errorf("warming the build cache: %v\n%s", err, out)
 		}
 	}
+	return appDir, floorDir, nil
+}
 
-	if *breakdown > 0 {
-		if err := linkBreakdown(floorDir, *breakdown); err != nil {
-			return err
-		}
-	}
+type result struct {
+	kind       appKind
+	dev, floor []time.Duration
+	failed     int64
+}
 
+// measure runs golocal dev on appDir and edits it cfg.edits times,
+// alternating with the floor on floorDir.
+func measure(cfg config, k appKind, appDir, floorDir string) (result, error) {
+	res := result{kind: k}
 	frontPort, err := freePort()
 	if err != nil {
-		return err
+		return res, err
 	}
 	front := "http://127.0.0.1:" + strconv.Itoa(frontPort) + "/"
-	logFile, err := os.Create(filepath.Join(tmp, "golocal-dev.log"))
+	logFile, err := os.Create(filepath.Join(cfg.tmp, k.name+"-golocal-dev.log"))
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer logFile.Close()
-	dev := exec.Command(golocal, "dev", "--json", "--addr", "127.0.0.1:"+strconv.Itoa(frontPort))
+	dev := exec.Command(cfg.golocal, append([]string{"dev", "--json", "--addr", "127.0.0.1:" + strconv.Itoa(frontPort)}, k.devArgs...)...)
 	dev.Dir = appDir
 	dev.Stdout, dev.Stderr = logFile, logFile
-	marker := "GOLOCAL_BENCH_MARKER=" + tmp
+	marker := "GOLOCAL_BENCH_MARKER=" + cfg.tmp + "/" + k.name
 	dev.Env = append(os.Environ(), "NO_COLOR=1", marker)
 	dev.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := dev.Start(); err != nil {
-		return err
+		return res, err
 	}
 	devDone := make(chan error, 1)
 	go func() { devDone <- dev.Wait() }()
@@ -138,10 +301,13 @@ func run() error {
 		}
 	}
 	poller := &http.Client{Timeout: 10 * time.Second}
-	if _, err := waitBody(poller, front, "v0", 120*time.Second); err != nil {
+	if _, err := waitBody(poller, front, "v0", 180*time.Second); err != nil {
 		_ = stopDev()
-		return fmt.Errorf("golocal dev never served v0: %v (log: %s)", err, tail(logFile.Name()))
+		return res, fmt.Errorf("golocal dev never served v0: %v (log: %s)", err, tail(logFile.Name()))
 	}
+	// The first go build's package graph loads in the background: let it
+	// finish before the first measured edit.
+	time.Sleep(2 * time.Second)
 
 	ctx, stopClients := context.WithCancel(context.Background())
 	keepAlive := &client{name: "keep-alive", c: &http.Client{Timeout: 10 * time.Second}}
@@ -149,32 +315,30 @@ func run() error {
 	var wg sync.WaitGroup
 	for _, c := range []*client{keepAlive, fresh} {
 		wg.Add(1)
-		go func() { defer wg.Done(); c.loop(ctx, front, *interval) }()
+		go func() { defer wg.Done(); c.loop(ctx, front, cfg.interval) }()
 	}
-
-	var devTimes, floorTimes []time.Duration
 	var runErr error
-	for i := 1; i <= *edits; i++ {
+	for i := 1; i <= cfg.edits; i++ {
 		body := "v" + strconv.Itoa(i)
-		if err := save(filepath.Join(appDir, "main.go"), body); err != nil {
+		if err := save(filepath.Join(appDir, k.edited), k.files[k.edited], body); err != nil {
 			runErr = err
 			break
 		}
-		d, err := waitBody(poller, front, body, 60*time.Second)
+		d, err := waitBody(poller, front, body, 120*time.Second)
 		if err != nil {
 			runErr = fmt.Errorf("edit %d: %v (log: %s)", i, err, tail(logFile.Name()))
 			break
 		}
-		devTimes = append(devTimes, d)
+		res.dev = append(res.dev, d)
 		// Let the old version retire before measuring the floor, so the
 		// two measurements do not share the CPU.
 		time.Sleep(400 * time.Millisecond)
-		f, err := floorOnce(floorDir, i)
+		f, err := floorOnce(floorDir, k, i)
 		if err != nil {
 			runErr = err
 			break
 		}
-		floorTimes = append(floorTimes, f)
+		res.floor = append(res.floor, f)
 		fmt.Printf("edit %2d: golocal dev %4d ms   floor %4d ms\n", i, d.Milliseconds(), f.Milliseconds())
 	}
 	// Keep the clients running a little after the last swap: the retiring
@@ -184,22 +348,19 @@ func run() error {
 	wg.Wait()
 	devErr := stopDev()
 	if runErr != nil {
-		return runErr
+		return res, runErr
 	}
-
-	fmt.Println()
-	fmt.Printf("golocal dev save → new body (n=%d): median %d ms, min %d ms, max %d ms\n", len(devTimes), median(devTimes).Milliseconds(), slices.Min(devTimes).Milliseconds(), slices.Max(devTimes).Milliseconds())
-	fmt.Printf("floor go build + start → new body (n=%d): median %d ms, min %d ms, max %d ms\n", len(floorTimes), median(floorTimes).Milliseconds(), slices.Min(floorTimes).Milliseconds(), slices.Max(floorTimes).Milliseconds())
-	ratio := float64(median(devTimes)) / float64(median(floorTimes))
-	fmt.Printf("ratio median/median: %.2f × floor (target ≤ 0.85) %s\n", ratio, verdict(ratio <= 0.85))
-	failed := keepAlive.failed.Load() + fresh.failed.Load()
+	fmt.Printf("golocal dev save → new body (n=%d): median %d ms, min %d ms, max %d ms\n", len(res.dev), median(res.dev).Milliseconds(), slices.Min(res.dev).Milliseconds(), slices.Max(res.dev).Milliseconds())
+	fmt.Printf("floor %s → new body (n=%d): median %d ms, min %d ms, max %d ms\n", k.floorName, len(res.floor), median(res.floor).Milliseconds(), slices.Min(res.floor).Milliseconds(), slices.Max(res.floor).Milliseconds())
+	res.failed = keepAlive.failed.Load() + fresh.failed.Load()
 	for _, c := range []*client{keepAlive, fresh} {
 		fmt.Printf("background client %-16s %6d requests, %d failed%s\n", c.name+":", c.total.Load(), c.failed.Load(), c.firstErrors())
 	}
-	fmt.Printf("failed requests over %d reloads: %d (target 0) %s\n", len(devTimes), failed, verdict(failed == 0))
-	fmt.Printf("load average after: %s\n", loadAverage())
-	if b, s, direct, n := ownFigures(logFile.Name()); n > 0 {
-		fmt.Printf("golocal dev's own figures over %d swaps: build median %d ms (%d direct compile+link), start-to-serving median %d ms\n", n, median(b).Milliseconds(), direct, median(s).Milliseconds())
+	if b, s, direct, n, hows := ownFigures(logFile.Name()); n > 0 {
+		fmt.Printf("golocal dev's own figures over %d swaps: build median %d ms (%d fast), start-to-serving median %d ms\n", n, median(b).Milliseconds(), direct, median(s).Milliseconds())
+		for _, h := range hows {
+			fmt.Printf("  %s\n", h)
+		}
 	}
 	if devErr != nil {
 		fmt.Printf("golocal dev exit: %v\n", devErr)
@@ -207,15 +368,15 @@ func run() error {
 	if leftovers := processesWith(marker); len(leftovers) > 0 {
 		fmt.Printf("LEFTOVER processes after golocal dev stopped: %v\n", leftovers)
 	}
-	return nil
+	return res, nil
 }
 
 // ownFigures reads the swapped events golocal dev printed with --json
-// (the first start excluded).
-func ownFigures(path string) (build, swap []time.Duration, direct, n int) {
+// (the first start excluded), and a few of the build paths they took.
+func ownFigures(path string) (build, swap []time.Duration, direct, n int, hows []string) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, 0, 0
+		return nil, nil, 0, 0, nil
 	}
 	for _, line := range strings.Split(string(data), "\n") {
 		var e struct {
@@ -223,6 +384,7 @@ func ownFigures(path string) (build, swap []time.Duration, direct, n int) {
 			BuildMS int64  `json:"build_ms"`
 			SwapMS  int64  `json:"swap_ms"`
 			Direct  bool   `json:"direct"`
+			How     string `json:"how"`
 		}
 		if json.Unmarshal([]byte(line), &e) != nil || e.Event != "swapped" {
 			continue
@@ -236,8 +398,11 @@ func ownFigures(path string) (build, swap []time.Duration, direct, n int) {
 		if e.Direct {
 			direct++
 		}
+		if len(hows) < 3 {
+			hows = append(hows, e.How)
+		}
 	}
-	return build, swap, direct, n - 1
+	return build, swap, direct, n - 1, hows
 }
 
 func verdict(ok bool) string {
@@ -247,11 +412,11 @@ func verdict(ok bool) string {
 	return "MISSED"
 }
 
-// save writes the app with body the way editors save: a temporary file
+// save writes template with body the way editors save: a temporary file
 // renamed over the original.
-func save(path, body string) error {
+func save(path, template, body string) error {
 	tmp := path + ".tmp~"
-	if err := os.WriteFile(tmp, []byte(strings.Replace(appSource, "BODY", body, 1)), 0o644); err != nil {
+	if err := os.WriteFile(tmp, []byte(strings.Replace(template, "BODY", body, 1)), 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
@@ -281,18 +446,19 @@ func waitBody(c *http.Client, url, body string, timeout time.Duration) (time.Dur
 }
 
 // floorOnce is the baseline: edit, plain go build, start, first response.
-func floorOnce(dir string, i int) (time.Duration, error) {
+func floorOnce(dir string, k appKind, i int) (time.Duration, error) {
 	body := "f" + strconv.Itoa(i)
 	port, err := freePort()
 	if err != nil {
 		return 0, err
 	}
 	start := time.Now()
-	if err := save(filepath.Join(dir, "main.go"), body); err != nil {
+	if err := save(filepath.Join(dir, k.edited), k.files[k.edited], body); err != nil {
 		return 0, err
 	}
 	bin := filepath.Join(dir, "app-"+strconv.Itoa(i))
-	if out, err := exec.Command("go", "-C", dir, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	args := append(append([]string{"-C", dir, "build", "-o", bin}, k.floorFlags...), ".")
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("floor build: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin)
@@ -314,7 +480,7 @@ func floorOnce(dir string, i int) (time.Duration, error) {
 
 // linkBreakdown times build-only variants alternately so that load changes
 // hit them equally: the default link and the lean development link.
-func linkBreakdown(dir string, n int) error {
+func linkBreakdown(dir string, k appKind, n int) error {
 	variants := []struct {
 		name string
 		args []string
@@ -327,7 +493,7 @@ func linkBreakdown(dir string, n int) error {
 	// One unmeasured round: -trimpath has its own cache entries.
 	for round := -1; round < n; round++ {
 		for vi, v := range variants {
-			if err := save(filepath.Join(dir, "main.go"), fmt.Sprintf("b%d-%d", round+1, vi)); err != nil {
+			if err := save(filepath.Join(dir, k.edited), k.files[k.edited], fmt.Sprintf("b%d-%d", round+1, vi)); err != nil {
 				return err
 			}
 			args := append(append([]string{"-C", dir, "build", "-o", filepath.Join(dir, "breakdown")}, v.args...), ".")

@@ -278,7 +278,10 @@ func TestReplayRefuses(t *testing.T) {
 		t.Skip(err)
 	}
 	dir := devtest.WriteModule(t, map[string]string{
-		"main.go":         "package main\n\nimport (\n\t\"example.test/app/cdep\"\n\t\"example.test/app/web\"\n)\n\nfunc main() { println(web.N() + cdep.N()) }\n",
+		"main.go":         "package main\n\nimport (\n\t\"example.test/app/cdep\"\n\t\"example.test/app/tmpl\"\n\t\"example.test/app/web\"\n)\n\nfunc main() { println(web.N() + cdep.N() + len(tmpl.A)) }\n",
+		"tmpl/tmpl.go":    "package tmpl\n\nimport _ \"embed\"\n\n//go:embed a.txt\nvar A string\n",
+		"tmpl/a.txt":      "a",
+		"tmpl/b.txt":      "b",
 		"web/web.go":      "package web\n\nfunc N() int { return 1 }\n",
 		"web/web_test.go": "package web\n",
 		"cdep/cdep.go":    "package cdep\n\n// int one(void) { return 1; }\nimport \"C\"\n\nfunc N() int { return int(C.one()) }\n",
@@ -315,6 +318,11 @@ func TestReplayRefuses(t *testing.T) {
 		{"embed pattern", func() {
 			writeFile(t, filepath.Join(dir, "web/web.go"), "package web\n\nimport _ \"embed\"\n\n//go:embed page.html\nvar page string\n\nfunc N() int { return len(page) }\n")
 		}, []string{"web/web.go"}, "web: imports changed"}, // embed is a new import too
+		{"embedded file", nil, []string{"tmpl/a.txt"}, ""},
+		{"a file beside it, not embedded", nil, []string{"tmpl/b.txt"}, "tmpl/b.txt is not embedded"},
+		{"other embed pattern", func() {
+			writeFile(t, filepath.Join(dir, "tmpl/tmpl.go"), "package tmpl\n\nimport _ \"embed\"\n\n//go:embed b.txt\nvar A string\n")
+		}, []string{"tmpl/tmpl.go"}, "tmpl: //go:embed patterns changed"},
 		{"rebuild asked", nil, nil, "rebuild asked"},
 	}
 	for _, tt := range tests {
