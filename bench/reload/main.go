@@ -42,7 +42,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/golocal/golocal/internal/devtest"
@@ -283,19 +282,19 @@ func measure(cfg config, k appKind, appDir, floorDir string) (result, error) {
 	dev.Stdout, dev.Stderr = logFile, logFile
 	marker := "GOLOCAL_BENCH_MARKER=" + cfg.tmp + "/" + k.name
 	dev.Env = append(os.Environ(), "NO_COLOR=1", marker)
-	dev.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	newProcessGroup(dev)
 	if err := dev.Start(); err != nil {
 		return res, err
 	}
 	devDone := make(chan error, 1)
 	go func() { devDone <- dev.Wait() }()
 	stopDev := func() error {
-		_ = dev.Process.Signal(os.Interrupt)
+		interruptGroup(dev)
 		select {
 		case err := <-devDone:
 			return err
 		case <-time.After(15 * time.Second):
-			_ = syscall.Kill(-dev.Process.Pid, syscall.SIGKILL)
+			killGroup(dev)
 			<-devDone
 			return errors.New("golocal dev did not stop within 15 s of SIGINT")
 		}

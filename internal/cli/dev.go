@@ -18,7 +18,6 @@ import (
 
 	"github.com/mdp/qrterminal/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"github.com/golocal/golocal/internal/devloop"
 	"github.com/golocal/golocal/internal/devproxy"
@@ -517,15 +516,8 @@ func readKeys(ctx context.Context, stdin io.Reader, r *devloop.Runner, quit func
 	if !ok || !term.IsTerminal(f) {
 		return nil
 	}
-	fd := int(f.Fd())
-	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	restore, err := term.SingleKeys(f)
 	if err != nil {
-		return nil
-	}
-	raw := *old
-	raw.Lflag &^= unix.ICANON | unix.ECHO
-	raw.Cc[unix.VMIN], raw.Cc[unix.VTIME] = 1, 0
-	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &raw); err != nil {
 		return nil
 	}
 	go func() {
@@ -545,7 +537,7 @@ func readKeys(ctx context.Context, stdin io.Reader, r *devloop.Runner, quit func
 			}
 		}
 	}()
-	return func() { _ = unix.IoctlSetTermios(fd, unix.TCSETS, old) }
+	return restore
 }
 
 // sharedWriter serialises the app's output with golocal's event lines.

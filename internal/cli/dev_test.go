@@ -16,11 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/golocal/golocal/internal/devloop"
 	"github.com/golocal/golocal/internal/devproxy"
@@ -358,70 +355,6 @@ func TestDevLANPrintsNetworkURLAndQR(t *testing.T) {
 		}
 	} else if !strings.Contains(out, "no LAN address found") {
 		t.Errorf("no LAN explanation in:\n%s", out)
-	}
-}
-
-// openPTY opens a pseudo-terminal pair without cgo: the master through
-// /dev/ptmx, the slave at /dev/pts/N.
-func openPTY(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		m.Close()
-		t.Skipf("cannot unlock the pseudo-terminal: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		m.Close()
-		t.Skipf("cannot name the pseudo-terminal: %v", err)
-	}
-	s, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		m.Close()
-		t.Skipf("cannot open the pseudo-terminal: %v", err)
-	}
-	t.Cleanup(func() { s.Close(); m.Close() })
-	return m, s
-}
-
-func TestDevKeysRebuildAndQuit(t *testing.T) {
-	master, slave := openPTY(t)
-	dir := writeDevModule(t, map[string]string{"main.go": devApp("keys")})
-	addr := freeAddr(t)
-	out := &lockedBuffer{}
-	env := hostEnv(nil)
-	code := make(chan int, 1)
-	go func() {
-		code <- Run(context.Background(), []string{"dev", "-C", dir, "--addr", addr}, func(k string) string { return env[k] }, slave, out, out)
-	}()
-	s := &devSession{t: t, addr: addr, out: out, errOut: &lockedBuffer{}}
-	s.waitBody("keys", 90*time.Second)
-	s.waitOutput("started", 10*time.Second)
-	termios, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
-	if err != nil || termios.Lflag&unix.ICANON != 0 {
-		t.Errorf("line buffering still on while golocal dev runs (err %v)", err)
-	}
-	if _, err := master.Write([]byte("r")); err != nil {
-		t.Fatal(err)
-	}
-	s.waitOutput("swapped", 90*time.Second)
-	if _, err := master.Write([]byte("q")); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case c := <-code:
-		if c != ExitOK {
-			t.Errorf("exit code %d after q", c)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("q did not stop golocal dev")
-	}
-	termios, err = unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
-	if err != nil || termios.Lflag&unix.ICANON == 0 || termios.Lflag&unix.ECHO == 0 {
-		t.Errorf("terminal not restored after quit (err %v)", err)
 	}
 }
 

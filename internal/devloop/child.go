@@ -63,6 +63,7 @@ func (m readyMode) overlaps() bool { return m != modeFixed }
 type child struct {
 	cmd      *exec.Cmd
 	pid      int
+	group    *procGroup
 	binary   string
 	port     int
 	started  time.Time
@@ -142,15 +143,16 @@ func startChild(spec childSpec) (*child, error) {
 	}
 	cmd.Stdout = io.MultiWriter(orDiscard(spec.stdout), c.output)
 	cmd.Stderr = io.MultiWriter(orDiscard(spec.stderr), c.output)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// A grandchild that escaped the process group may keep the output pipes
 	// open; do not wait for it forever.
 	cmd.WaitDelay = 500 * time.Millisecond
 	c.started = time.Now()
-	if err := cmd.Start(); err != nil {
+	group, err := startGroup(cmd)
+	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("cannot start %s: %w", spec.binary, err)
 	}
+	c.group = group
 	c.cmd = cmd
 	c.pid = cmd.Process.Pid
 	go func() {
@@ -436,44 +438,40 @@ func dialOK(addr string, timeout time.Duration) bool {
 	return true
 }
 
-// stop ends the child and everything it started: SIGTERM to its process
-// group and to any descendant that left the group (setsid), up to grace for
-// the child to exit, then SIGKILL to all of them. It returns when the child
-// has been reaped.
+// httpAnswers sends a HEAD request and reports whether any bytes come back.
+func httpAnswers(addr string, timeout time.Duration) bool {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(timeout))
+	if _, err := io.WriteString(conn, "HEAD / HTTP/1.0\r\nHost: localhost\r\n\r\n"); err != nil {
+		return false
+	}
+	var b [1]byte
+	n, _ := conn.Read(b[:])
+	return n == 1
+}
+
+// stop ends the child and everything it started (see procGroup): a polite
+// stop to the whole tree (SIGTERM, CTRL_BREAK on Windows), up to grace for
+// the child to exit, then a kill of all of it. It returns when the child has
+// been reaped.
 func (c *child) stop(grace time.Duration) {
 	c.stopOnce.Do(func() {
-		// Snapshot the tree first: once the child is gone its orphans are
-		// re-parented and can no longer be traced to it.
-		escaped := c.escapedDescendants()
-		_ = syscall.Kill(-c.pid, syscall.SIGTERM)
-		for _, p := range escaped {
-			_ = syscall.Kill(p, syscall.SIGTERM)
-		}
+		c.group.terminate()
 		t := time.NewTimer(grace)
 		select {
 		case <-c.exited:
 		case <-t.C:
 		}
 		t.Stop()
-		escaped = append(escaped, c.escapedDescendants()...)
-		_ = syscall.Kill(-c.pid, syscall.SIGKILL)
-		for _, p := range escaped {
-			_ = syscall.Kill(p, syscall.SIGKILL)
-		}
+		c.group.kill()
+		c.group.release()
 		<-c.exited
 	})
 	<-c.exited
-}
-
-// escapedDescendants lists descendants in another process group.
-func (c *child) escapedDescendants() []int {
-	var out []int
-	for _, p := range procnet.Descendants(c.pid) {
-		if pg, err := syscall.Getpgid(p); err == nil && pg != c.pid {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // freeLoopbackPort asks the kernel for a free port on 127.0.0.1.

@@ -188,7 +188,7 @@ func (w *Watcher) addTree(dir string, found []string) []string {
 	if err != nil {
 		return found
 	}
-	id, ok := idOf(fi)
+	id, ok := idOf(dir, fi)
 	w.mu.Lock()
 	if ok {
 		// A folder seen before under another name is a duplicate only if
@@ -266,16 +266,8 @@ func sameFolder(dir string, id fileID) bool {
 	if err != nil {
 		return false
 	}
-	now, ok := idOf(fi)
+	now, ok := idOf(dir, fi)
 	return ok && now == id
-}
-
-func idOf(fi os.FileInfo) (fileID, bool) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return fileID{}, false
-	}
-	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}, true //nolint:unconvert // Dev's type differs between platforms
 }
 
 func (w *Watcher) rel(p string) string {
