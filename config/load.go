@@ -13,8 +13,6 @@ import (
 	"github.com/knadh/koanf/parsers/json"
 	"github.com/knadh/koanf/parsers/toml/v2"
 	"github.com/knadh/koanf/parsers/yaml"
-	"github.com/knadh/koanf/providers/confmap"
-	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
 )
 
@@ -240,8 +238,12 @@ func fileLayer(path string) (layer, error) {
 	if st.Size() > maxFileSize {
 		return l, fmt.Errorf("config file %s: %d bytes is larger than the %d-byte limit for a config file", path, st.Size(), maxFileSize)
 	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return l, fmt.Errorf("config file %s: %w", path, errors.Unwrap(err))
+	}
 	k := koanf.New(".")
-	if err := k.Load(file.Provider(path), parser); err != nil {
+	if err := k.Load(bytesProvider(b), parser); err != nil {
 		return l, fmt.Errorf("config file %s: %v", path, err)
 	}
 	l.values = k.All()
@@ -281,7 +283,7 @@ func envLayer(prefix string, environ, keys []string) (layer, []error) {
 		l.origin[k] = "env " + name
 	}
 	k := koanf.New(".")
-	_ = k.Load(confmap.Provider(flat, "."), nil)
+	_ = k.Load(flatProvider(flat), nil)
 	l.values = k.All()
 	return l, errs
 }

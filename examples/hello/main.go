@@ -1,30 +1,32 @@
-// Command hello is the smallest service built on golocal's serve package:
-// an HTML page at / and a JSON endpoint at /api/hello, served on loopback
-// with safe timeouts and a graceful stop on Ctrl-C or SIGTERM.
+// Command hello is the smallest complete service on golocal's kit, the
+// wiring to copy into your own main: listen.Listen opens the listener
+// (PORT, systemd socket activation, errors naming the process holding the
+// port), middleware.Stack adds recover, trace ids, the access log and
+// security headers (a CSP nonce the page's style uses), and serve.Run
+// serves with safe timeouts and a graceful stop on Ctrl-C or SIGTERM. It
+// has an HTML page at / and a JSON endpoint at /api/hello.
 //
 //	go run ./examples/hello            # http://127.0.0.1:8080
-//	PORT=9000 go run ./examples/hello  # another port; PORT=0 picks a free one
+//	PORT=9000 go run ./examples/hello  # another port
+//	HELLO_ADDR=127.0.0.1:0 go run ./examples/hello  # an address; port 0 picks a free one
 //
-// It stands in for the reference service (examples/orders) until that
-// one exists.
+// examples/orders is the reference service that uses every package.
 package main
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"strconv"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
+	"github.com/golocal/golocal/listen"
+	"github.com/golocal/golocal/middleware"
 	"github.com/golocal/golocal/serve"
 )
 
@@ -41,16 +43,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 {
 		return fmt.Errorf("unexpected argument %q; hello takes no arguments (set PORT to choose the port)", args[0])
 	}
-	port, err := parsePort(getenv("PORT"))
-	if err != nil {
-		return err
-	}
-	ln, err := listen(ctx, port)
+	// HELLO_ADDR, else PORT, else 127.0.0.1:8080.
+	res, err := listen.Listen(ctx, listen.Options{Addr: getenv("HELLO_ADDR"), Default: "127.0.0.1:8080", Getenv: getenv})
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	return serve.Run(ctx, ln, newServer(), serve.Options{
+	stack, err := middleware.Stack(middleware.StackOptions{
+		Logger: log,
+		// Plain HTTP on localhost: no HSTS. The CSP stays nonce-based.
+		Secure: middleware.SecureOptions{Development: true},
+	})
+	if err != nil {
+		res.Listener.Close()
+		return err
+	}
+	return serve.Run(ctx, res.Listener, stack(newServer()), serve.Options{
 		Logger: log,
 		Getenv: getenv,
 		// In tests ctx does the stopping; a real run also stops on
@@ -60,33 +68,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			fmt.Fprintf(stdout, "hello: listening on http://%s/ (Ctrl-C to stop)\n", r.Addr)
 		},
 	})
-}
-
-// parsePort reads PORT: empty means 8080, 0 means any free port.
-func parsePort(value string) (int, error) {
-	if value == "" {
-		return 8080, nil
-	}
-	port, err := strconv.Atoi(value)
-	if err != nil || port < 0 || port > 65535 {
-		return 0, fmt.Errorf("PORT=%q is not a port number; use 1-65535, or 0 for any free port", value)
-	}
-	return port, nil
-}
-
-func listen(ctx context.Context, port int) (net.Listener, error) {
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
-	switch {
-	case err == nil:
-		return ln, nil
-	case errors.Is(err, syscall.EADDRINUSE):
-		return nil, fmt.Errorf("port %d is already in use (another server is running?); set PORT to another port, e.g. PORT=%d", port, port+1)
-	case errors.Is(err, syscall.EACCES) && port < 1024:
-		return nil, fmt.Errorf("port %d needs root or CAP_NET_BIND_SERVICE; try 8080 or set PORT", port)
-	default:
-		return nil, fmt.Errorf("listening on %s: %w", addr, err)
-	}
 }
 
 // newServer maps the whole surface.
@@ -103,23 +84,22 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>hello from golocal</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}</style>
+<style nonce="{{.Nonce}}">body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}</style>
 </head>
 <body>
 <h1>Hello from golocal</h1>
-<p>This page is served by <code>examples/hello</code> with <code>serve.Run</code>:
-safe timeouts, a graceful stop, sd_notify.</p>
+<p>This page is served by <code>examples/hello</code> through <code>listen.Listen</code>,
+<code>middleware.Stack</code> and <code>serve.Run</code>: safe timeouts, security headers, a graceful stop.</p>
 <p>Try the JSON endpoint: <a href="/api/hello?name=gopher"><code>/api/hello?name=gopher</code></a></p>
-<p><small>Served at {{.}}</small></p>
+<p><small>Served at {{.Time}}</small></p>
 </body>
 </html>
 `))
 
 func handleIndex(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-cache")
-	_ = indexPage.Execute(w, time.Now().UTC().Format(time.RFC3339))
+	_ = indexPage.Execute(w, struct{ Nonce, Time string }{middleware.Nonce(r.Context()), time.Now().UTC().Format(time.RFC3339)})
 }
 
 // maxName bounds the greeting so the endpoint cannot be made to echo
@@ -142,7 +122,6 @@ func handleHello(w http.ResponseWriter, r *http.Request) {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }

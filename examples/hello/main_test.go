@@ -45,39 +45,6 @@ func TestHandlers(t *testing.T) {
 	}
 }
 
-func TestParsePort(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int
-		err  bool
-	}{
-		{"", 8080, false}, {"0", 0, false}, {"9000", 9000, false}, {"65535", 65535, false},
-		{"65536", 0, true}, {"-1", 0, true}, {"abc", 0, true}, {"80 ", 0, true}, {"0x50", 0, true},
-		{"99999999999999999999", 0, true}, {"8080\x00", 0, true},
-	}
-	for _, tt := range tests {
-		got, err := parsePort(tt.in)
-		if (err != nil) != tt.err || got != tt.want {
-			t.Errorf("parsePort(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.err)
-		}
-		if err != nil && !strings.Contains(err.Error(), "PORT=") {
-			t.Errorf("parsePort(%q) error %q does not name PORT", tt.in, err)
-		}
-	}
-}
-
-func FuzzParsePort(f *testing.F) {
-	for _, s := range []string{"", "0", "8080", "-1", "65536", "x"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		p, err := parsePort(s)
-		if err == nil && (p < 0 || p > 65535) {
-			t.Fatalf("parsePort(%q) = %d without error", s, p)
-		}
-	})
-}
-
 // syncBuffer is a concurrency-safe output sink for run.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -97,7 +64,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestRunServesAndStops(t *testing.T) {
-	env := map[string]string{"PORT": "0", "HELLO_IGNORE_SIGNALS": "1"}
+	env := map[string]string{"HELLO_ADDR": "127.0.0.1:0", "HELLO_IGNORE_SIGNALS": "1"}
 	var stdout, stderr syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -113,6 +80,21 @@ func TestRunServesAndStops(t *testing.T) {
 	}
 	if url == "" {
 		t.Fatalf("no 'listening on' line within 5s; stdout %q stderr %q", stdout.String(), stderr.String())
+	}
+	page, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	// The stack is in place: a CSP whose nonce the page's style carries,
+	// and the other security headers.
+	nonce := regexp.MustCompile(`'nonce-([^']+)'`).FindStringSubmatch(page.Header.Get("Content-Security-Policy"))
+	if nonce == nil || !strings.Contains(string(html), `<style nonce="`+nonce[1]+`">`) {
+		t.Errorf("page style does not carry the CSP nonce: CSP %q\n%s", page.Header.Get("Content-Security-Policy"), html)
+	}
+	if page.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("no nosniff from middleware.Stack: %v", page.Header)
 	}
 	resp, err := http.Get(url + "api/hello?name=test")
 	if err != nil {
@@ -147,9 +129,9 @@ func TestRunExplainsBadInput(t *testing.T) {
 		port string
 		want string
 	}{
-		{"bad PORT", nil, "eighty", `PORT="eighty" is not a port number`},
+		{"bad PORT", nil, "eighty", `PORT="eighty" from the environment`},
 		{"port in use", nil, strconv.Itoa(busyPort), "is already in use"},
-		{"argument", []string{"serve"}, "0", `unexpected argument "serve"`},
+		{"argument", []string{"serve"}, "8080", `unexpected argument "serve"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

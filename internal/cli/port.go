@@ -115,7 +115,7 @@ func newPortCmd(env *Env) *cobra.Command {
 }
 
 // newPortChecker returns a function that reports on one port. It reads the
-// listening sockets once; where /proc is unavailable (not Linux) it falls
+// listening sockets once; where the system source is unavailable (no /proc, no lsof) it falls
 // back to trying to bind the port on loopback, which tells free from taken
 // but cannot name the holder.
 func newPortChecker() (func(int) portStatus, error) {

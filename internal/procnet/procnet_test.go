@@ -45,14 +45,8 @@ func TestParseTCP(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseTCP(strings.NewReader(tt.in))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
-				}
+			if !checkErr(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if len(got) != tt.want {
 				t.Fatalf("got %d entries, want %d: %+v", len(got), tt.want, got)
@@ -285,4 +279,21 @@ func TestFakeProcTree(t *testing.T) {
 func hex4(p uint16) string {
 	const digits = "0123456789ABCDEF"
 	return string([]byte{digits[p>>12&0xF], digits[p>>8&0xF], digits[p>>4&0xF], digits[p&0xF]})
+}
+
+// checkErr checks err against a table case: wantErr "" means success is
+// expected (an error fails the test), else the error must contain wantErr.
+// It reports whether the case goes on to check a result.
+func checkErr(t *testing.T, err error, wantErr string) bool {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want it to contain %q", err, wantErr)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return true
 }
