@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -114,12 +113,12 @@ func assertNoOrphan(t testing.TB, pidfile string) {
 	}
 	// The audit waited for its processes; give the kernel a moment to reap.
 	for range 50 {
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		if !processAlive(pid) {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	syscall.Kill(pid, syscall.SIGKILL)
+	killProcess(pid)
 	t.Errorf("process %d started by the audit is still running after it", pid)
 }
 
