@@ -438,22 +438,6 @@ func dialOK(addr string, timeout time.Duration) bool {
 	return true
 }
 
-// httpAnswers sends a HEAD request and reports whether any bytes come back.
-func httpAnswers(addr string, timeout time.Duration) bool {
-	conn, err := net.DialTimeout("tcp", addr, timeout)
-	if err != nil {
-		return false
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(timeout))
-	if _, err := io.WriteString(conn, "HEAD / HTTP/1.0\r\nHost: localhost\r\n\r\n"); err != nil {
-		return false
-	}
-	var b [1]byte
-	n, _ := conn.Read(b[:])
-	return n == 1
-}
-
 // stop ends the child and everything it started (see procGroup): a polite
 // stop to the whole tree (SIGTERM, CTRL_BREAK on Windows), up to grace for
 // the child to exit, then a kill of all of it. It returns when the child has

@@ -74,12 +74,15 @@ var testKey = sync.OnceValues(func() ([]byte, []byte) {
 })
 
 // orders builds examples/orders once per test binary.
+//
+//lint:ignore U1000 used by the Linux-only image tests
 var ordersOnce struct {
 	sync.Once
 	a   *Artifact
 	err error
 }
 
+//lint:ignore U1000 used by the Linux-only image tests
 func ordersArtifact(t testing.TB) *Artifact {
 	t.Helper()
 	ordersOnce.Do(func() {

@@ -11,7 +11,6 @@ import (
 // process is not supported here: verify signals services the POSIX way.
 type process struct {
 	out      *outputLog
-	done     chan struct{}
 	exitedAt time.Time
 }
 
