@@ -206,9 +206,9 @@ func splitShellLine(line string) (args, env []string) {
 	return args, env
 }
 
-// compileArgs is the compile command go build runs for pkg (see
-// cmd/go/internal/work/gc.go) with the Builder's own output, import
-// configuration and object folder.
+// compileArgs is the compile command go build runs for pkg (the flags its
+// -x output shows for the gc toolchain) with the Builder's own output,
+// import configuration and object folder.
 func (prog *Program) compileArgs(pkg *Package, archive, importcfg, embedcfg, objdir string) []string {
 	p := pkg.ImportPath
 	if pkg.Name == "main" {

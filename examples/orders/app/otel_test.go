@@ -1,34 +1,14 @@
 package app
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/golocal/golocal/otel/otlptest"
 )
-
-// lockedBuffer collects the service's log while it runs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestOneOrderOneTrace creates an order with a traceparent against a real
 // OTLP/HTTP receiver, on SQLite and on PostgreSQL: the server span is named
@@ -53,7 +33,7 @@ func TestOneOrderOneTrace(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer rcv.Close()
-			logs := &lockedBuffer{}
+			logs := &syncBuffer{}
 			app := startAppLogging(t, logs, append(env, "OTEL_EXPORTER_OTLP_ENDPOINT="+rcv.URL(), "ORDERS_LOG_LEVEL=info")...)
 
 			req, _ := http.NewRequest("POST", app.URL+"/api/v2/orders", strings.NewReader(`{"customer":"Ada","currency":"EUR","items":[{"sku":"A","name":"Tea","quantity":1,"unit_price":{"amount":"1.00","currency":"EUR"}}]}`))
