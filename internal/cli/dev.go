@@ -9,14 +9,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/mdp/qrterminal/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/golocal/golocal/internal/devloop"
@@ -114,141 +111,59 @@ func newDevCmd(env *Env) *cobra.Command {
 	fl.StringArrayVar(&f.envVars, "env", nil, "KEY=VALUE for the app, repeatable")
 	fl.StringVar(&f.config, "config", "", "settings file (default golocal.toml in the module root)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print events as JSON lines")
-	fl.DurationVar(&f.grace, "grace", 3*time.Second, "how long a stopped app may drain before SIGKILL")
-	fl.DurationVar(&f.ready, "ready-timeout", 30*time.Second, "how long a new app may take to serve before it is reported as not ready")
+	fl.DurationVar(&f.grace, "grace", devloop.DefaultGrace, "how long a stopped app may drain before SIGKILL")
+	fl.DurationVar(&f.ready, "ready-timeout", devloop.DefaultReadyTimeout, "how long a new app may take to serve before it is reported as not ready")
 	fl.StringVar(&f.throttle, "throttle", "", "emulate a slow network like Chrome DevTools: a preset ("+strings.Join(devproxy.ThrottlePresetNames(), ", ")+") or latency=400ms,down=500kbps,up=500kbps")
 	fl.BoolVar(&f.noSocket, "no-socket-passing", false, "give the app PORT only, no listening socket as fd 3 (LISTEN_FDS); always so on Windows")
 	fl.BoolVar(&f.noCache, "no-cache", false, "strip ETag/Last-Modified and send Cache-Control: no-store, so the browser always asks the app")
 	return cmd
 }
 
-// devSettings is the merged result of golocal.toml and flags.
+// devSettings is the merged result of golocal.toml and flags (devloop's
+// Settings) plus what only the dev front reads.
 type devSettings struct {
-	opts     devloop.Options
-	addr     string
-	root     string // module root: overlay excerpts are read from inside it
+	devloop.Settings
 	throttle devproxy.Throttle
 	noCache  bool
 	// allowHosts are the Host values the front answers beyond loopback
 	// (see frontHosts).
 	allowHosts []string
-	// fallback is set when addr is golocal's own default (no --addr,
-	// golocal.toml addr or PORT): then a taken 8080 moves on to the next
-	// free port, as Vite does, instead of stopping.
-	fallback bool
+}
+
+// loopFlags hands the command line to devloop, which merges it with
+// golocal.toml. A list flag given empty still replaces the file's list.
+func (f devFlags) loopFlags(changed func(string) bool, pkg string, appArgs []string) devloop.Flags {
+	given := func(name string, v []string) []string {
+		if changed(name) && v == nil {
+			return []string{}
+		}
+		return v
+	}
+	return devloop.Flags{
+		Dir: f.dir, Package: pkg, Args: appArgs, Config: f.config,
+		Addr: f.addr, LAN: f.lan,
+		Tags: given("tags", f.tags), Watch: given("watch", f.watch), Extensions: given("ext", f.exts),
+		BuildFlags: f.buildFlags, Exclude: f.exclude, Env: f.envVars,
+		Debug: f.debug, NoFastBuild: f.noFast, NoSocketPassing: f.noSocket,
+		Grace: f.grace, GraceSet: changed("grace"),
+		ReadyTimeout: f.ready, ReadySet: changed("ready-timeout"),
+	}
 }
 
 func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appArgs []string) (devSettings, error) {
 	var s devSettings
-	dir, err := filepath.Abs(f.dir)
-	if err != nil {
-		return s, err
-	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return s, usageErrorf("--dir %s: not a folder", f.dir)
-	}
-	root, err := devloop.FindModuleRoot(dir)
-	if err != nil {
+	var err error
+	if s.Settings, err = devloop.MergeSettings(f.loopFlags(cmd.Flags().Changed, pkg, appArgs), env.Getenv); err != nil {
+		if devloop.IsUsage(err) {
+			return s, withCode(ExitUsage, err)
+		}
 		return s, withCode(ExitFailure, err)
 	}
-	cfgPath := f.config
-	if cfgPath == "" {
-		cfgPath = filepath.Join(root, devloop.ConfigFileName)
-	}
-	cfg, found, err := devloop.LoadConfig(cfgPath)
-	if err != nil {
-		return s, withCode(ExitUsage, err)
-	}
-	if f.config != "" && !found {
-		return s, usageErrorf("--config %s: file not found", f.config)
-	}
-	changed := cmd.Flags().Changed
-	pick := func(flag string, fromFlag, fromFile []string) []string {
-		if changed(flag) {
-			return fromFlag
-		}
-		return fromFile
-	}
-	o := devloop.Options{
-		Dir:             dir,
-		Package:         pkg,
-		Args:            appArgs,
-		Getenv:          env.Getenv,
-		Tags:            pick("tags", f.tags, cfg.Build.Tags),
-		BuildFlags:      append(append([]string(nil), cfg.Build.Flags...), f.buildFlags...),
-		KeepDebugInfo:   f.debug || cfg.Build.Debug,
-		NoFastBuild:     f.noFast,
-		WatchRoots:      pick("watch", f.watch, cfg.Watch.Roots),
-		Extensions:      pick("ext", f.exts, cfg.Watch.Extensions),
-		Exclude:         append(append([]string(nil), cfg.Watch.Exclude...), f.exclude...),
-		Grace:           f.grace,
-		ReadyTimeout:    f.ready,
-		NoSocketPassing: f.noSocket,
-	}
-	if o.Package == "" && cfg.Package != "" {
-		// golocal.toml paths are relative to the module root.
-		o.Package = cfg.Package
-		o.Dir = root
-	}
-	if len(o.Args) == 0 {
-		o.Args = cfg.Args
-	}
-	for k, v := range cfg.Env {
-		o.Env = append(o.Env, k+"="+v)
-	}
-	for _, kv := range f.envVars {
-		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
-			return s, usageErrorf("--env %q: want KEY=VALUE", kv)
-		}
-		o.Env = append(o.Env, kv)
-	}
-	for _, bf := range o.BuildFlags {
-		if bf == "-o" || strings.HasPrefix(bf, "-o=") {
-			return s, usageErrorf("--build-flag %s: golocal dev chooses the output file itself", bf)
-		}
-	}
-	s.opts = o
-	s.root = root
 	s.noCache = f.noCache
-	if f.grace < 0 || (f.grace == 0 && cmd.Flags().Changed("grace")) {
-		return s, usageErrorf("--grace %v: want a positive duration such as 3s (how long a stopped app may drain before SIGKILL)", f.grace)
-	}
-	if f.ready < 0 || (f.ready == 0 && cmd.Flags().Changed("ready-timeout")) {
-		return s, usageErrorf("--ready-timeout %v: want a positive duration such as 30s (how long a new app may take to serve)", f.ready)
-	}
 	if s.throttle, err = devproxy.ParseThrottle(f.throttle); err != nil {
 		return s, withCode(ExitUsage, err)
 	}
-	s.addr = f.addr
-	if s.addr == "" {
-		s.addr = cfg.Addr
-	}
-	if s.addr == "" {
-		port := "8080"
-		if p := env.Getenv("PORT"); p != "" {
-			port = p
-		} else {
-			s.fallback = true
-		}
-		s.addr = "127.0.0.1:" + port
-	}
-	host, port, err := net.SplitHostPort(s.addr)
-	if err != nil {
-		if _, perr := strconv.Atoi(s.addr); perr == nil {
-			host, port = "127.0.0.1", s.addr
-		} else {
-			return s, usageErrorf("address %q: want HOST:PORT or PORT (%v)", s.addr, err)
-		}
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return s, usageErrorf("address %q: port must be a number from 0 to 65535", s.addr)
-	}
-	if f.lan {
-		host = ""
-	} else if host == "" {
-		host = "127.0.0.1"
-	}
-	s.addr = net.JoinHostPort(host, port)
+	host, _, _ := net.SplitHostPort(s.Addr)
 	if s.allowHosts, err = frontHosts(f.allowHosts, host); err != nil {
 		return s, err
 	}
@@ -355,16 +270,16 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 	out := &devOutput{w: env.Stdout, p: term.Palette{Enabled: env.Color}, json: f.jsonOut}
 	// The app's output goes where golocal's own does, a write at a time
 	// between event lines; with --json, stdout is for events only.
-	s.opts.Stdout, s.opts.Stderr = &sharedWriter{mu: &out.mu, w: env.Stdout}, &sharedWriter{mu: &out.mu, w: env.Stderr}
+	s.Options.Stdout, s.Options.Stderr = &sharedWriter{mu: &out.mu, w: env.Stdout}, &sharedWriter{mu: &out.mu, w: env.Stderr}
 	if f.jsonOut {
-		s.opts.Stdout = s.opts.Stderr
+		s.Options.Stdout = s.Options.Stderr
 	} else {
 		out.appShown = true
 	}
 
 	// The front's port is checked first: a taken port is reported before
 	// anything is built.
-	ln, notes, err := listenFront(ctx, s.addr, s.fallback)
+	ln, notes, err := listenFront(ctx, s.Addr, s.Fallback)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
@@ -372,9 +287,9 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 		out.note(n)
 	}
 	defer ln.Close()
-	front := devproxy.New(devproxy.Options{Root: s.root, Throttle: s.throttle, NoCache: s.noCache, AllowHosts: s.allowHosts})
+	front := devproxy.New(devproxy.Options{Root: s.Root, Throttle: s.throttle, NoCache: s.noCache, AllowHosts: s.allowHosts})
 	defer front.Close()
-	s.opts.OnEvent = func(e devloop.Event) {
+	s.Options.OnEvent = func(e devloop.Event) {
 		applyEvent(front, e)
 		out.event(e)
 	}
@@ -385,9 +300,9 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 		if !tcp.IP.IsUnspecified() && !tcp.IP.IsLoopback() {
 			host = tcp.IP.String()
 		}
-		s.opts.Env = append(s.opts.Env, DevURLEnv+"=http://"+net.JoinHostPort(host, strconv.Itoa(tcp.Port))+"/")
+		s.Options.Env = append(s.Options.Env, DevURLEnv+"=http://"+net.JoinHostPort(host, strconv.Itoa(tcp.Port))+"/")
 	}
-	runner, err := devloop.New(s.opts)
+	runner, err := devloop.New(s.Options)
 	if err != nil {
 		// Which program to run is the user's to say: a package argument
 		// that names none, or none given where several or none are found,
@@ -410,7 +325,7 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if restore := readKeys(ctx, env.Stdin, runner, cancel); restore != nil {
+	if restore := term.ReadKeys(ctx, env.Stdin, map[byte]func(){'r': runner.Rebuild, 'q': cancel}); restore != nil {
 		defer restore()
 	}
 	runErr := runner.Run(ctx)
@@ -508,38 +423,6 @@ func appFailure(e devloop.Event) devproxy.Failure {
 	return fl
 }
 
-// readKeys reads single keys when stdin is a terminal: r rebuilds, q quits.
-// It turns off line buffering and echo only (signals stay on, so Ctrl-C
-// still interrupts) and returns the function that restores the terminal.
-func readKeys(ctx context.Context, stdin io.Reader, r *devloop.Runner, quit func()) func() {
-	f, ok := stdin.(*os.File)
-	if !ok || !term.IsTerminal(f) {
-		return nil
-	}
-	restore, err := term.SingleKeys(f)
-	if err != nil {
-		return nil
-	}
-	go func() {
-		buf := make([]byte, 16)
-		for ctx.Err() == nil {
-			n, err := f.Read(buf)
-			if err != nil {
-				return
-			}
-			for _, b := range buf[:n] {
-				switch b {
-				case 'r', 'R':
-					r.Rebuild()
-				case 'q', 'Q':
-					quit()
-				}
-			}
-		}
-	}()
-	return restore
-}
-
 // sharedWriter serialises the app's output with golocal's event lines.
 type sharedWriter struct {
 	mu *sync.Mutex
@@ -574,7 +457,7 @@ func (o *devOutput) banner(r *devloop.Runner, addr *net.TCPAddr, lan bool, throt
 	}
 	network := ""
 	if lan {
-		if ip := lanIP(); ip != "" {
+		if ip := term.LANAddress(); ip != "" {
 			network = "http://" + net.JoinHostPort(ip, strconv.Itoa(addr.Port)) + "/"
 		}
 	}
@@ -593,12 +476,7 @@ func (o *devOutput) banner(r *devloop.Runner, addr *net.TCPAddr, lan bool, throt
 			fmt.Fprintf(o.w, "  Network: %s\n", o.p.Yellow("no LAN address found (is a network interface up?)"))
 		} else {
 			fmt.Fprintf(o.w, "  Network: %s\n", o.p.Cyan(network))
-			qrterminal.GenerateWithConfig(network, qrterminal.Config{
-				Level: qrterminal.L, Writer: o.w, HalfBlocks: true,
-				BlackChar: qrterminal.BLACK_BLACK, WhiteBlackChar: qrterminal.WHITE_BLACK,
-				WhiteChar: qrterminal.WHITE_WHITE, BlackWhiteChar: qrterminal.BLACK_WHITE,
-				QuietZone: 1,
-			})
+			term.QR(o.w, network)
 		}
 	} else {
 		fmt.Fprintf(o.w, "  Network: %s\n", o.p.Dim("use --lan to expose (loopback only by default)"))
@@ -614,26 +492,6 @@ func (o *devOutput) banner(r *devloop.Runner, addr *net.TCPAddr, lan bool, throt
 		fmt.Fprintf(o.w, "  Cache:   %s\n", o.p.Yellow("off (validators stripped, Cache-Control: no-store)"))
 	}
 	fmt.Fprintf(o.w, "  %s\n", o.p.Dim("building… (r rebuild · q quit · Ctrl-C stop)"))
-}
-
-// lanIP returns the first non-loopback IPv4 address of an interface that is up.
-func lanIP() string {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return ""
-	}
-	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, _ := ifc.Addrs()
-		for _, a := range addrs {
-			if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && !ipn.IP.IsLinkLocalUnicast() {
-				return ipn.IP.String()
-			}
-		}
-	}
-	return ""
 }
 
 // jsonEvent is the --json form of a devloop event.

@@ -1,11 +1,11 @@
 package cli
 
 import (
-	"net"
 	"net/netip"
 	"strings"
 
 	"github.com/golocal/golocal/internal/hostcheck"
+	"github.com/golocal/golocal/internal/term"
 )
 
 // frontHosts lists the Host names and addresses the dev front answers
@@ -29,30 +29,9 @@ func frontHosts(allow []string, bindHost string) ([]string, error) {
 	ip, err := netip.ParseAddr(bindHost)
 	switch {
 	case bindHost == "" || err == nil && ip.IsUnspecified():
-		hosts = append(hosts, interfaceAddrs()...)
+		hosts = append(hosts, term.InterfaceAddresses()...)
 	case bindHost != "localhost":
 		hosts = append(hosts, bindHost)
 	}
 	return hosts, nil
-}
-
-// interfaceAddrs lists the addresses of every interface that is up.
-func interfaceAddrs() []string {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 {
-			continue
-		}
-		addrs, _ := ifc.Addrs()
-		for _, a := range addrs {
-			if ipn, ok := a.(*net.IPNet); ok {
-				out = append(out, ipn.IP.String())
-			}
-		}
-	}
-	return out
 }

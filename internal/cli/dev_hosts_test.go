@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/golocal/golocal/internal/term"
 )
 
 func TestFrontHosts(t *testing.T) {
@@ -49,7 +51,7 @@ func TestFrontHosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ip := lanIP(); ip != "" && !slices.Contains(got, ip) {
+	if ip := term.LANAddress(); ip != "" && !slices.Contains(got, ip) {
 		t.Errorf("with --lan, %q misses the announced address %s", got, ip)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/golocal/golocal/internal/devproxy"
 	"github.com/golocal/golocal/internal/devtest"
 	"github.com/golocal/golocal/internal/procnet"
+	"github.com/golocal/golocal/internal/term"
 )
 
 // devTestApp is the shared 15-line app (see devtest.PortApp).
@@ -333,8 +334,8 @@ func TestMergeDevSettingsAddress(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.addr != tt.want {
-				t.Errorf("addr %q, want %q", s.addr, tt.want)
+			if s.Addr != tt.want {
+				t.Errorf("addr %q, want %q", s.Addr, tt.want)
 			}
 		})
 	}
@@ -346,7 +347,7 @@ func TestDevLANPrintsNetworkURLAndQR(t *testing.T) {
 	s.waitBody("lan", 90*time.Second)
 	out := s.out.String()
 	_, port, _ := net.SplitHostPort(s.addr)
-	if ip := lanIP(); ip != "" {
+	if ip := term.LANAddress(); ip != "" {
 		if !strings.Contains(out, "Network: http://"+net.JoinHostPort(ip, port)+"/") {
 			t.Errorf("no Network URL in:\n%s", out)
 		}

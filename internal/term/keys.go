@@ -1,7 +1,9 @@
 package term
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"golang.org/x/term"
@@ -35,4 +37,42 @@ func SingleKeys(f *os.File) (restore func(), err error) {
 		return nil, fmt.Errorf("cannot switch terminal %s to single keys: %w", f.Name(), err)
 	}
 	return func() { _ = term.Restore(fd, old) }, nil
+}
+
+// ReadKeys switches stdin to single keys when it is a terminal and calls
+// the action bound to each key pressed (keys are matched case-blind for
+// letters) until ctx ends or stdin closes. It returns the function that
+// restores the terminal, or nil when stdin is not a terminal (then nothing
+// is read: stdin stays the app's).
+func ReadKeys(ctx context.Context, stdin io.Reader, actions map[byte]func()) (restore func()) {
+	f, ok := stdin.(*os.File)
+	if !ok || !IsTerminal(f) {
+		return nil
+	}
+	restore, err := SingleKeys(f)
+	if err != nil {
+		return nil
+	}
+	go func() {
+		buf := make([]byte, 16)
+		for ctx.Err() == nil {
+			n, err := f.Read(buf)
+			if err != nil {
+				return
+			}
+			for _, b := range buf[:n] {
+				if act := actions[lower(b)]; act != nil {
+					act()
+				}
+			}
+		}
+	}()
+	return restore
+}
+
+func lower(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
 }
