@@ -134,4 +134,3 @@ func want[T comparable](t *testing.T, what string, got, wantV T) {
 		t.Errorf("%s = %v, want %v", what, got, wantV)
 	}
 }
-
