@@ -38,6 +38,7 @@ accepts and production trusts.
   golocal release [PKG]   reproducible signed OCI image with SBOM and provenance
   golocal sbom BINARY     CycloneDX or SPDX SBOM of a Go binary
   golocal vuln [PKG]      known vulnerabilities your code reaches, first
+  golocal trust           local CA for HTTPS in development; trust it in browsers and phones
 
 Exit codes:
   0  ok
@@ -109,6 +110,7 @@ func newRootCmd(env *Env) *cobra.Command {
 		newReleaseCmd(env),
 		newSBOMCmd(env),
 		newVulnCmd(env),
+		newTrustCmd(env),
 	)
 	// Writers first: cobra's completion command captures the writer when it
 	// is created.
