@@ -39,6 +39,7 @@ accepts and production trusts.
   golocal sbom BINARY     CycloneDX or SPDX SBOM of a Go binary
   golocal vuln [PKG]      known vulnerabilities your code reaches, first
   golocal trust           local CA for HTTPS in development; trust it in browsers and phones
+  golocal deploy k8s [PKG] Kubernetes manifests and tested alerts from the service's own facts
 
 Exit codes:
   0  ok
@@ -111,6 +112,7 @@ func newRootCmd(env *Env) *cobra.Command {
 		newSBOMCmd(env),
 		newVulnCmd(env),
 		newTrustCmd(env),
+		newDeployCmd(env),
 	)
 	// Writers first: cobra's completion command captures the writer when it
 	// is created.

@@ -29,6 +29,8 @@ var cliOnly = []string{
 	"k8s.io/",
 	"sigs.k8s.io/",
 	"istio.io/",
+	"github.com/prometheus-operator/",
+	module + "/internal/deploy",
 	"github.com/sigstore/",
 	"github.com/google/go-containerregistry",
 	"github.com/CycloneDX/",

@@ -32,6 +32,9 @@ type Facts struct {
 	MetricsPath     string   `json:"metrics_path,omitempty"`
 	RequiredSecrets []string `json:"required_secrets,omitempty"`
 	Routes          []string `json:"routes,omitempty"`
+	// MetricNames are the metric families the admin /metrics exposes
+	// (sorted), so generated alert rules use the service's real names.
+	MetricNames []string `json:"metric_names,omitempty"`
 	// DrainSeconds is SIGTERM→exit under steady load; nil when not measured.
 	DrainSeconds *float64 `json:"drain_seconds"`
 	// ReadinessLeadSeconds is how long readiness answered 503 before the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -117,6 +118,12 @@ func (a *Audit) scrape() (map[string]*dto.MetricFamily, error) {
 	fams, err := p.TextToMetricFamilies(bytes.NewReader(r.body))
 	if err == nil {
 		a.facts.MetricsPath = "/metrics"
+		names := make([]string, 0, len(fams))
+		for name := range fams {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		a.facts.MetricNames = names
 	}
 	return fams, err
 }

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const deployTestFacts = "../deploy/testdata/facts.json"
+
+func TestDeployK8sBadInput(t *testing.T) {
+	noProbes := filepath.Join(t.TempDir(), "facts.json")
+	if err := os.WriteFile(noProbes, []byte(`{"schema_version":1,"facts":{"drain_seconds":1.2,"routes":["/"]}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown overlay", []string{"--overlays", "dev,qa"}, ExitUsage, `unknown overlay "qa"`},
+		{"slo 100%", []string{"--slo", "availability=100"}, ExitUsage, "no error budget"},
+		{"slo 0", []string{"--slo", "availability=0"}, ExitUsage, "out of range"},
+		{"latency without percentile", []string{"--slo", "latency=250ms"}, ExitUsage, "no percentile"},
+		{"missing facts file", []string{"--facts", "/nonexistent/verify.json"}, ExitUsage, "golocal verify PKG --json"},
+		{"no health endpoints", []string{"--facts", noProbes}, ExitFailure, "cannot write the probes"},
+		{"no subcommand", nil, ExitUsage, "give a subcommand"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "deploy")
+			args := []string{"deploy"}
+			if c.args != nil {
+				args = append(args, "k8s", "--out", out, "--facts", deployTestFacts)
+				args = append(args, c.args...)
+			}
+			code, _, stderr := runCLI(t, nil, args...)
+			if code != c.code || !strings.Contains(stderr, c.want) {
+				t.Fatalf("exit %d, want %d; stderr:\n%s\nwant it to mention %q", code, c.code, stderr, c.want)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("%s was created although the command failed", out)
+			}
+		})
+	}
+}
+
+func TestDeployK8sRefusesHandEdits(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "deploy")
+	args := []string{"deploy", "k8s", "--out", out, "--facts", deployTestFacts}
+	if code, stdout, stderr := runCLI(t, nil, args...); code != 0 || !strings.Contains(stdout, "wrote") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	hpa := filepath.Join(out, "base", "hpa.yaml")
+	b, _ := os.ReadFile(hpa)
+	if err := os.WriteFile(hpa, []byte(strings.Replace(string(b), "averageUtilization: 70", "averageUtilization: 50", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, nil, args...)
+	if code != ExitFailure || !strings.Contains(stderr, "base/hpa.yaml") || !strings.Contains(stderr, "averageUtilization: 50") {
+		t.Fatalf("hand edit: exit %d, stderr:\n%s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, nil, append(args, "--force")...); code != 0 {
+		t.Fatalf("--force: exit %d\n%s", code, stderr)
+	}
+}

@@ -1,0 +1,3 @@
+package deploy
+
+func extraTyped(apiVersion, kind string) (any, bool) { return nil, false }
