@@ -37,10 +37,10 @@ not be built, started or reached.`
 
 type deployFlags struct {
 	facts, name, image, out, slo string
-	overlays, env               []string
-	port                        int32
-	graceMargin                 time.Duration
-	force                       bool
+	overlays, env                []string
+	port                         int32
+	graceMargin                  time.Duration
+	force                        bool
 }
 
 func newDeployCmd(env *Env) *cobra.Command {

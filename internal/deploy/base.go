@@ -271,9 +271,9 @@ func (p *plan) serviceMonitor() *monv1.ServiceMonitor {
 		TypeMeta:   typeMeta("monitoring.coreos.com/v1", "ServiceMonitor"),
 		ObjectMeta: p.meta(p.Name),
 		Spec: monv1.ServiceMonitorSpec{
-			Selector:         metav1.LabelSelector{MatchLabels: map[string]string{LabelName: p.Name, "golocal.dev/scrape": "admin"}},
-			PodTargetLabels:  []string{LabelVersion},
-			Endpoints:        []monv1.Endpoint{{Port: portAdmin, Path: p.facts.MetricsPath, Interval: "30s"}},
+			Selector:        metav1.LabelSelector{MatchLabels: map[string]string{LabelName: p.Name, "golocal.dev/scrape": "admin"}},
+			PodTargetLabels: []string{LabelVersion},
+			Endpoints:       []monv1.Endpoint{{Port: portAdmin, Path: p.facts.MetricsPath, Interval: "30s"}},
 		},
 	}
 }

@@ -166,7 +166,9 @@ func TestBadOptions(t *testing.T) {
 		{"bad name", func(o *Options) { o.Name = "Orders_Svc" }, `"orders-svc"`},
 		{"empty name", func(o *Options) { o.Name = "" }, "not a Kubernetes name"},
 		{"bad port", func(o *Options) { o.AppPort = 70000 }, "1-65535"},
-		{"bad quantity", func(o *Options) { o.Overlays = []Overlay{{Name: "dev", Replicas: 1, MaxReplicas: 1, CPURequest: "lots", MemoryRequest: "1Mi", MemoryLimit: "1Mi"}} }, "quantity"},
+		{"bad quantity", func(o *Options) {
+			o.Overlays = []Overlay{{Name: "dev", Replicas: 1, MaxReplicas: 1, CPURequest: "lots", MemoryRequest: "1Mi", MemoryLimit: "1Mi"}}
+		}, "quantity"},
 		{"replicas", func(o *Options) { o.Overlays = []Overlay{{Name: "dev", Replicas: 3, MaxReplicas: 1}} }, "replicas"},
 		{"negative margin", func(o *Options) { o.GraceMargin = -time.Second }, "negative"},
 	}
