@@ -24,6 +24,10 @@ const (
 	LabelVersion = "version"
 	// StableVersion is the version label of the base Deployment.
 	StableVersion = "stable"
+	// TrackLabel is the label the ServiceMonitor gives every series: the
+	// pod's version label (stable, or the canary's). Not "version", which
+	// the build_info metric already uses for the binary's version.
+	TrackLabel = "track"
 	// AnnotationGrace explains terminationGracePeriodSeconds.
 	AnnotationGrace = "golocal.dev/termination-grace"
 )
@@ -265,15 +269,19 @@ func (p *plan) networkPolicy() *networkingv1.NetworkPolicy {
 }
 
 // serviceMonitor scrapes the admin listener's metrics path and copies the
-// pods' version label onto every series.
+// pods' version label onto every series as track.
 func (p *plan) serviceMonitor() *monv1.ServiceMonitor {
 	return &monv1.ServiceMonitor{
 		TypeMeta:   typeMeta("monitoring.coreos.com/v1", "ServiceMonitor"),
 		ObjectMeta: p.meta(p.Name),
 		Spec: monv1.ServiceMonitorSpec{
-			Selector:        metav1.LabelSelector{MatchLabels: map[string]string{LabelName: p.Name, "golocal.dev/scrape": "admin"}},
-			PodTargetLabels: []string{LabelVersion},
-			Endpoints:       []monv1.Endpoint{{Port: portAdmin, Path: p.facts.MetricsPath, Interval: "30s"}},
+			Selector: metav1.LabelSelector{MatchLabels: map[string]string{LabelName: p.Name, "golocal.dev/scrape": "admin"}},
+			Endpoints: []monv1.Endpoint{{Port: portAdmin, Path: p.facts.MetricsPath, Interval: "30s",
+				RelabelConfigs: []monv1.RelabelConfig{{
+					SourceLabels: []monv1.LabelName{"__meta_kubernetes_pod_label_" + LabelVersion},
+					TargetLabel:  TrackLabel,
+				}},
+			}},
 		},
 	}
 }

@@ -40,6 +40,7 @@ func Example() {
 	// base/metrics-service.yaml
 	// base/networkpolicy.yaml
 	// base/pdb.yaml
+	// base/prometheusrule.yaml
 	// base/service.yaml
 	// base/servicemonitor.yaml
 }

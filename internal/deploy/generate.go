@@ -19,8 +19,15 @@ func Generate(opts Options) (Tree, error) {
 		return nil, err
 	}
 	p := &plan{Options: opts, facts: sf}
+	rs, err := p.rules()
+	if err != nil {
+		return nil, err
+	}
 	t := Tree{}
-	if err := p.writeBase(t); err != nil {
+	if err := p.writeBase(t, rs); err != nil {
+		return nil, err
+	}
+	if err := p.writeMonitoring(t, rs); err != nil {
 		return nil, err
 	}
 	if err := p.writeOverlays(t); err != nil {
@@ -39,7 +46,7 @@ func (t Tree) put(name string, objs ...any) error {
 	return nil
 }
 
-func (p *plan) writeBase(t Tree) error {
+func (p *plan) writeBase(t Tree, rs *ruleSet) error {
 	dep, err := toYAML(p.deployment(p.Name, StableVersion))
 	if err != nil {
 		return err
@@ -50,10 +57,11 @@ func (p *plan) writeBase(t Tree) error {
 		file string
 		obj  any
 	}{
-		{"service.yaml", p.service(p.Name, "")},
+		{"service.yaml", p.service(p.Name, StableVersion)},
 		{"pdb.yaml", p.pdb()},
 		{"hpa.yaml", p.hpa()},
 		{"networkpolicy.yaml", p.networkPolicy()},
+		{"prometheusrule.yaml", rs.prometheusRule()},
 	}
 	if p.facts.AdminPort != 0 && p.facts.MetricsPath != "" {
 		objs = append(objs,
@@ -77,7 +85,14 @@ func (p *plan) writeBase(t Tree) error {
 
 func (p *plan) writeOverlays(t Tree) error {
 	for _, ov := range p.Overlays {
-		k, err := p.overlayKustomization(ov, nil)
+		var extra []string
+		if ov.Name == "prod" && p.Policy != nil {
+			extra = append(extra, "clusterimagepolicy.yaml")
+			if err := t.put("overlays/prod/clusterimagepolicy.yaml", p.clusterImagePolicy()); err != nil {
+				return err
+			}
+		}
+		k, err := p.overlayKustomization(ov, extra)
 		if err != nil {
 			return err
 		}
@@ -91,3 +106,25 @@ func (p *plan) writeOverlays(t Tree) error {
 // K8sOwns are the folders [Generate] writes: a later run removes files
 // there that it no longer generates.
 var K8sOwns = []string{"base/", "overlays/dev/", "overlays/staging/", "overlays/prod/", "monitoring/"}
+
+// writeMonitoring writes the plain rules file and its promtool tests, the
+// Alertmanager routing example and the Grafana dashboard.
+func (p *plan) writeMonitoring(t Tree, rs *ruleSet) error {
+	rules, err := rs.rulesFile()
+	if err != nil {
+		return err
+	}
+	t["monitoring/rules.yaml"] = rules
+	if err := t.put("monitoring/rules_test.yaml", rs.promtoolTests()); err != nil {
+		return err
+	}
+	if err := t.put("monitoring/alertmanager.yaml", p.alertmanagerConfig()); err != nil {
+		return err
+	}
+	dash, err := rs.dashboardJSON()
+	if err != nil {
+		return err
+	}
+	t["monitoring/dashboard.json"] = dash
+	return nil
+}

@@ -116,6 +116,9 @@ func (o *Options) normalise() error {
 	if o.SLO == (SLO{}) {
 		o.SLO = DefaultSLO
 	}
+	if o.Policy != nil {
+		return o.Policy.check()
+	}
 	return nil
 }
 
