@@ -17,6 +17,7 @@ import (
 
 	"github.com/golocal/golocal/config"
 	"github.com/golocal/golocal/internal/hostcheck"
+	"github.com/golocal/golocal/internal/route"
 )
 
 // Options configures [New]. Every field is optional; endpoints whose
@@ -154,7 +155,7 @@ func New(opts Options) http.Handler {
 	}
 	add("GET /debug/pprof/", http.HandlerFunc(pprof.Index), "/debug/pprof/        profiles (go tool pprof http://HOST/debug/pprof/heap)")
 	add("GET /debug/pprof/cmdline", cmdlineHandler(opts.Config, os.Args), "")
-	add("GET /debug/pprof/profile", http.HandlerFunc(pprof.Profile), "/debug/pprof/profile CPU profile (?seconds=30)")
+	add("GET /debug/pprof/profile", http.HandlerFunc(profileByRoute), "/debug/pprof/profile CPU profile (?seconds=30), samples labelled route=PATTERN")
 	add("GET /debug/pprof/symbol", http.HandlerFunc(pprof.Symbol), "")
 	add("POST /debug/pprof/symbol", http.HandlerFunc(pprof.Symbol), "") // go tool pprof posts addresses
 	add("GET /debug/pprof/trace", http.HandlerFunc(pprof.Trace), "/debug/pprof/trace   execution trace (?seconds=5; go tool trace)")
@@ -195,6 +196,15 @@ func guard(next http.Handler, allowNonLoopback bool, hosts []string) http.Handle
 		w.Header().Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// profileByRoute is pprof.Profile with the requests served meanwhile
+// labelled by route (see middleware.ProfileRoutes), so that
+// go tool pprof -tagfocus='route=GET /orders/{id}' splits the profile.
+func profileByRoute(w http.ResponseWriter, r *http.Request) {
+	stop := route.StartProfiling()
+	defer stop()
+	pprof.Profile(w, r)
 }
 
 // cmdlineHandler replaces pprof.Cmdline, which prints os.Args as they are:

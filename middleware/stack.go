@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/golocal/golocal/internal/route"
 )
@@ -43,6 +44,14 @@ type StackOptions struct {
 	Metrics func(http.Handler) http.Handler
 	// NoAccessLog leaves the access log out (when a proxy logs requests).
 	NoAccessLog bool
+	// Profile is where the service runs (local, dev, development, test,
+	// staging, prod; see package config); it picks defaults: Server-Timing
+	// is on under local, dev, development and test.
+	Profile string
+	// ServerTiming is "on" or "off" to send the Server-Timing header
+	// (see [ServerTiming]) whatever the profile, or "" for the profile's
+	// default.
+	ServerTiming string
 	// Tracing, when set, is placed right inside TraceID, so its spans
 	// continue the request's trace ids and cover everything the access log
 	// times; pass (*otel.Tracing).Handler from golocal's otel package,
@@ -54,7 +63,7 @@ type StackOptions struct {
 // Stack returns golocal's recommended production middleware in its order,
 // outermost first:
 //
-//	Recover → TraceID → (Tracing) → AccessLog → Secure → CORS → Limit → Metrics → Fault → (route capture) → your mux
+//	Recover → TraceID → (ServerTiming) → (Tracing) → AccessLog → Secure → CORS → Limit → Metrics → Fault → (route capture) → your mux
 //
 // Why this order: Recover is outermost so a panic anywhere becomes a 500;
 // TraceID comes next so the panic log, the access log and every problem
@@ -102,6 +111,10 @@ func Stack(opts StackOptions) (func(http.Handler) http.Handler, error) {
 			return nil, fmt.Errorf("middleware stack: %w", err)
 		}
 	}
+	timing, err := serverTimingOn(opts.Profile, opts.ServerTiming)
+	if err != nil {
+		return nil, fmt.Errorf("middleware stack: %w", err)
+	}
 	return func(mux http.Handler) http.Handler {
 		h := route.Capture(mux)
 		if fault != nil {
@@ -122,7 +135,27 @@ func Stack(opts StackOptions) (func(http.Handler) http.Handler, error) {
 		if opts.Tracing != nil {
 			h = opts.Tracing(h)
 		}
+		if timing {
+			h = ServerTiming{}.Handler(h)
+		}
 		h = opts.TraceID.Handler(h)
 		return Recover{Logger: logger}.Handler(h)
 	}, nil
+}
+
+// serverTimingOn decides whether Stack adds [ServerTiming].
+func serverTimingOn(profile, mode string) (bool, error) {
+	switch strings.ToLower(mode) {
+	case "on":
+		return true, nil
+	case "off":
+		return false, nil
+	case "":
+		switch strings.ToLower(profile) {
+		case "local", "dev", "development", "test":
+			return true, nil
+		}
+		return false, nil
+	}
+	return false, fmt.Errorf("StackOptions.ServerTiming %q: use \"on\", \"off\" or \"\" (on under the local, dev and test profiles)", mode)
 }

@@ -206,3 +206,15 @@ func Nonce(ctx context.Context) string {
 	}
 	return ""
 }
+
+// ProfileRoutes labels every request served through [Stack] or
+// [CaptureRoute] around a *http.ServeMux with the pprof label "route"
+// (the matched pattern, such as "GET /orders/{id}") until stop is
+// called, so that a CPU profile taken meanwhile splits by route:
+//
+//	go tool pprof -tagfocus='route=GET /orders/{id}' profile.pb.gz
+//
+// The admin listener's /debug/pprof/profile does this for the length of
+// the profile; call it yourself when you profile by other means. Off, it
+// costs one atomic load per request.
+func ProfileRoutes() (stop func()) { return route.StartProfiling() }

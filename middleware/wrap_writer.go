@@ -41,6 +41,11 @@ type responseWriter struct {
 	// CaptureRoute finds it by unwrapping the writer when a layer replaced
 	// the request's context instead of deriving from it.
 	route route.Slot
+
+	// timing is the request's Server-Timing record when [ServerTiming]
+	// is on (nil otherwise); its header is set right before the head
+	// goes out.
+	timing *Timings
 }
 
 // RouteSlot returns the request's route slot (route.Holder).
@@ -60,6 +65,9 @@ func (w *responseWriter) WriteHeader(code int) {
 	}
 	w.status = code
 	w.wroteHeader = true
+	if w.timing != nil {
+		w.timing.writeHeader(w.ResponseWriter.Header())
+	}
 	w.ResponseWriter.WriteHeader(code)
 }
 

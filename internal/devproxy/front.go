@@ -285,6 +285,10 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// got from it.
 		stripRequestValidators(r.Header)
 	}
+	if f.opts.Throttle.Offline {
+		abortOffline(w)
+		return
+	}
 	w = f.opts.Throttle.wrapResponse(r.Context(), w, time.Now())
 	if f.opts.Throttle.Upload > 0 && r.Body != nil && r.Body != http.NoBody {
 		r.Body = f.opts.Throttle.wrapRequestBody(r.Context(), r.Body)

@@ -22,15 +22,23 @@ type Throttle struct {
 	Latency  time.Duration // added before each response's first byte
 	Download int64         // response bytes per second; 0 = unlimited
 	Upload   int64         // request body bytes per second; 0 = unlimited
+	// Offline fails every request for the app with no response at all,
+	// as a browser without network sees it (see abortOffline).
+	Offline bool
 }
 
 // Enabled reports whether t changes anything.
-func (t Throttle) Enabled() bool { return t.Latency > 0 || t.Download > 0 || t.Upload > 0 }
+func (t Throttle) Enabled() bool {
+	return t.Offline || t.Latency > 0 || t.Download > 0 || t.Upload > 0
+}
 
 // String formats t so that ParseThrottle reads it back.
 func (t Throttle) String() string {
 	if !t.Enabled() {
 		return "off"
+	}
+	if t.Offline {
+		return "offline"
 	}
 	var parts []string
 	if t.Latency > 0 {
@@ -56,16 +64,17 @@ func formatRate(bytesPerSecond int64) string {
 // renamed "Slow 3G" to "3G" and "Fast 3G" to "Slow 4G" in 2024; both names
 // are accepted.
 var presets = map[string]Throttle{
-	"slow3g": {Name: "Slow 3G", Latency: 2000 * time.Millisecond, Download: 500 * 1000 / 8 * 8 / 10, Upload: 500 * 1000 / 8 * 8 / 10},
-	"fast3g": {Name: "Fast 3G", Latency: 562500 * time.Microsecond, Download: 1600 * 1000 / 8 * 9 / 10, Upload: 750 * 1000 / 8 * 9 / 10},
-	"fast4g": {Name: "Fast 4G", Latency: 165 * time.Millisecond, Download: 9000 * 1000 / 8 * 9 / 10, Upload: 1500 * 1000 / 8 * 9 / 10},
+	"slow3g":  {Name: "Slow 3G", Latency: 2000 * time.Millisecond, Download: 500 * 1000 / 8 * 8 / 10, Upload: 500 * 1000 / 8 * 8 / 10},
+	"fast3g":  {Name: "Fast 3G", Latency: 562500 * time.Microsecond, Download: 1600 * 1000 / 8 * 9 / 10, Upload: 750 * 1000 / 8 * 9 / 10},
+	"offline": {Name: "Offline", Offline: true},
+	"fast4g":  {Name: "Fast 4G", Latency: 165 * time.Millisecond, Download: 9000 * 1000 / 8 * 9 / 10, Upload: 1500 * 1000 / 8 * 9 / 10},
 }
 
 var presetAliases = map[string]string{"3g": "slow3g", "slow4g": "fast3g"}
 
 // ThrottlePresetNames lists the names ParseThrottle accepts as presets.
 func ThrottlePresetNames() []string {
-	names := []string{"slow-3g", "3g", "fast-3g", "slow-4g", "fast-4g"}
+	names := []string{"slow-3g", "3g", "fast-3g", "slow-4g", "fast-4g", "offline"}
 	sort.Strings(names)
 	return names
 }
@@ -91,11 +100,7 @@ func ParseThrottle(s string) (Throttle, error) {
 		return Throttle{}, nil
 	}
 	if !strings.Contains(s, "=") {
-		key := strings.NewReplacer(" ", "", "-", "", "_", "").Replace(strings.ToLower(s))
-		if a, ok := presetAliases[key]; ok {
-			key = a
-		}
-		if p, ok := presets[key]; ok {
+		if p, ok := lookupPreset(presetKey(s)); ok {
 			return p, nil
 		}
 		return Throttle{}, fmt.Errorf("%s %q: not a preset; use one of %s, or custom settings like latency=400ms,down=500kbps,up=500kbps", throttleIn, s, strings.Join(ThrottlePresetNames(), ", "))
@@ -137,6 +142,26 @@ func ParseThrottle(s string) (Throttle, error) {
 		}
 	}
 	return t, nil
+}
+
+// presetKey is a preset name as looked up: lower case, without spaces,
+// '-' and '_'.
+func presetKey(s string) string {
+	return strings.NewReplacer(" ", "", "-", "", "_", "").Replace(strings.ToLower(strings.TrimSpace(s)))
+}
+
+// lookupPreset finds a built-in preset by key (aliases included).
+func lookupPreset(key string) (Throttle, bool) {
+	if a, ok := presetAliases[key]; ok {
+		key = a
+	}
+	p, ok := presets[key]
+	return p, ok
+}
+
+func sortedStrings(s []string) []string {
+	sort.Strings(s)
+	return s
 }
 
 func parseLatency(v string) (time.Duration, error) {

@@ -19,7 +19,10 @@ package route
 import (
 	"context"
 	"net/http"
+	"runtime/pprof"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Unmatched is the route of a request that no mux pattern matched (404,
@@ -116,15 +119,56 @@ func Find(w http.ResponseWriter, r *http.Request) *Slot {
 // wrapped so that the pattern it matched is recorded in the request's
 // Slot after it returned, also when it panicked. Without a Slot it only
 // calls next.
+//
+// While a CPU profile is being taken (see [StartProfiling]) and next is a
+// *http.ServeMux, the handler runs with the pprof label "route" set to
+// the pattern it matched, so the profile can be split by route.
 func Capture(next http.Handler) http.Handler {
+	mux, _ := next.(*http.ServeMux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if s := Find(w, r); s != nil {
 				s.Record(r.Pattern)
 			}
 		}()
+		if mux != nil && profiling.Load() > 0 {
+			// The mux sets Pattern on the copy it gets; the deferred
+			// Record reads this request.
+			r.Pattern = serveLabelled(mux, w, r)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// profiling counts the CPU profiles being taken; while it is above zero,
+// Capture labels requests with their route.
+var profiling atomic.Int32
+
+// StartProfiling makes Capture label requests with their route until the
+// returned stop is called. Calls nest. The label costs a second route
+// match and a few allocations per request, so it is on only while a
+// profile is taken.
+func StartProfiling() (stop func()) {
+	profiling.Add(1)
+	var once sync.Once
+	return func() { once.Do(func() { profiling.Add(-1) }) }
+}
+
+// serveLabelled serves r through mux with the pprof label route=pattern
+// on the goroutine (and in the request context, for goroutines the
+// handler starts with it). The mux matches twice: once here to learn the
+// pattern before the handler runs, once to serve.
+func serveLabelled(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) (pattern string) {
+	_, pattern = mux.Handler(r)
+	label := pattern
+	if label == "" {
+		label = Unmatched
+	}
+	pprof.Do(r.Context(), pprof.Labels("route", label), func(ctx context.Context) {
+		mux.ServeHTTP(w, r.WithContext(ctx))
+	})
+	return pattern
 }
 
 // Label is the route as the access log and the metrics show it: the

@@ -1,9 +1,12 @@
 package route
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"runtime/pprof"
+	"strings"
 	"testing"
 )
 
@@ -126,3 +129,50 @@ func TestFindAndCapture(t *testing.T) {
 		})
 	}
 }
+
+// TestProfilingLabelsRoute: while profiling, the handler's goroutine
+// carries the pprof label route=PATTERN (what CPU samples record), and
+// the pattern still reaches the slot; outside profiling there is no label.
+func TestProfilingLabelsRoute(t *testing.T) {
+	var got string
+	var ok bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		got, ok = pprof.Label(r.Context(), "route")
+		if r.PathValue("id") != "7" {
+			t.Errorf("path value %q", r.PathValue("id"))
+		}
+		var buf bytes.Buffer
+		_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
+		if !strings.Contains(buf.String(), `"route":"GET /orders/{id}"`) {
+			t.Error("no goroutine carries the route label")
+		}
+	})
+	h := Capture(mux)
+	serve := func() *Slot {
+		st := &testHolder{}
+		r := httptest.NewRequest("GET", "/orders/7", nil)
+		h.ServeHTTP(httptest.NewRecorder(), r.WithContext(context.WithValue(r.Context(), ContextKey{}, Holder(st))))
+		return &st.slot
+	}
+	stop := StartProfiling()
+	slot := serve()
+	stop()
+	stop() // a second stop is harmless
+	if !ok || got != "GET /orders/{id}" {
+		t.Errorf("label route = %q, %v", got, ok)
+	}
+	if p, _ := slot.Pattern(); p != "GET /orders/{id}" {
+		t.Errorf("slot pattern %q", p)
+	}
+	mux2 := http.NewServeMux()
+	mux2.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { _, ok = pprof.Label(r.Context(), "route") })
+	Capture(mux2).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if ok {
+		t.Error("labelled while no profile is taken")
+	}
+}
+
+type testHolder struct{ slot Slot }
+
+func (h *testHolder) RouteSlot() *Slot { return &h.slot }

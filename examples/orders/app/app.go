@@ -177,8 +177,9 @@ func Handler(o HandlerOptions) (http.Handler, error) {
 	mux.Handle("/", routes)
 
 	so := middleware.StackOptions{
-		Logger: o.Logger,
-		Secure: middleware.SecureOptions{Development: cfg.Dev(), NoHSTS: !cfg.HSTS},
+		Logger:  o.Logger,
+		Profile: cfg.Profile, // Server-Timing (db, total) under local and dev
+		Secure:  middleware.SecureOptions{Development: cfg.Dev(), NoHSTS: !cfg.HSTS},
 	}
 	if o.Metrics != nil {
 		so.Metrics = o.Metrics.Middleware

@@ -34,6 +34,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/golocal/golocal/examples/orders/order"
+	"github.com/golocal/golocal/middleware"
 )
 
 //go:embed migrations
@@ -278,6 +279,7 @@ func requestHash(n order.New) string {
 // idempotency key are written in one transaction: an order is stored whole
 // or not at all.
 func (s *Store) Create(ctx context.Context, n order.New, key string) (o order.Order, created bool, err error) {
+	defer middleware.Time(ctx, "db").Stop() // Server-Timing: db (a no-op when off)
 	defer func() {
 		if err != nil || created { // a replay wrote nothing: it proves nothing about writes
 			s.wrote(err)
@@ -378,6 +380,7 @@ func scanOrder(row scanner) (order.Order, error) {
 
 // Get implements order.Repository.
 func (s *Store) Get(ctx context.Context, id int64) (order.Order, error) {
+	defer middleware.Time(ctx, "db").Stop() // Server-Timing: db (a no-op when off)
 	o, err := scanOrder(s.db.QueryRowContext(ctx, s.q(`SELECT `+orderColumns+` FROM orders WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, order.ErrNotFound
@@ -426,6 +429,7 @@ func (s *Store) loadItems(ctx context.Context, orders []order.Order) error {
 
 // List implements order.Repository: newest first, keyset pagination on id.
 func (s *Store) List(ctx context.Context, opts order.ListOptions) (order.Page, error) {
+	defer middleware.Time(ctx, "db").Stop() // Server-Timing: db (a no-op when off)
 	limit := opts.Limit
 	if limit == 0 {
 		limit = 20
@@ -474,6 +478,7 @@ func (s *Store) List(ctx context.Context, opts order.ListOptions) (order.Page, e
 // Transition implements order.Repository with a conditional update, so two
 // concurrent transitions cannot both succeed from the same state.
 func (s *Store) Transition(ctx context.Context, id int64, to order.Status) (_ order.Order, err error) {
+	defer middleware.Time(ctx, "db").Stop() // Server-Timing: db (a no-op when off)
 	defer func() { s.wrote(err) }()
 	if err := s.fileGone(); err != nil {
 		return order.Order{}, err
