@@ -66,3 +66,42 @@ func TestDeployK8sRefusesHandEdits(t *testing.T) {
 		t.Fatalf("--force: exit %d\n%s", code, stderr)
 	}
 }
+
+func TestDeployCanary(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "deploy")
+	base := []string{"deploy", "canary", "--out", out, "--facts", deployTestFacts}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "--header NAME=VALUE is required"},
+		{[]string{"--header", "X-Env-Version"}, "NAME=VALUE"},
+		{[]string{"--header", "X-Env-Version=stable"}, "other than"},
+		{[]string{"--header", "X-Env-Version=v2", "--weight", "150"}, "0 to 100"},
+		{[]string{"--header", "X-Env-Version=v2", "--overlay", "qa"}, `unknown overlay "qa"`},
+	} {
+		code, _, stderr := runCLI(t, nil, append(base, c.args...)...)
+		if code != ExitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %s; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+	code, stdout, stderr := runCLI(t, nil, append(base, "--header", "X-Env-Version=v2-canary", "--weight", "5")...)
+	if code != 0 || !strings.Contains(stdout, "overlays/canary/virtualservice.yaml") || !strings.Contains(stdout, "overlays/canary/httproute.yaml") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+func TestDeployPolicyFlags(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "deploy")
+	args := []string{"deploy", "k8s", "--out", out, "--facts", deployTestFacts}
+	if code, _, stderr := runCLI(t, nil, append(args, "--policy-image", "registry.example/x**")...); code != ExitUsage || !strings.Contains(stderr, "go together") {
+		t.Errorf("--policy-image alone: exit %d %s", code, stderr)
+	}
+	notKey := filepath.Join(t.TempDir(), "cosign.key")
+	if err := os.WriteFile(notKey, []byte("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, nil, append(args, "--policy-key", notKey, "--policy-image", "registry.example/x**")...); code != ExitUsage || !strings.Contains(stderr, "not a PEM PUBLIC KEY") {
+		t.Errorf("a private key as --policy-key: exit %d %s", code, stderr)
+	}
+}

@@ -222,7 +222,7 @@ func kustomize(t *testing.T, kubectl, dir string) []byte {
 func TestKustomizeOverlays(t *testing.T) {
 	kubectl := requireTool(t, "kubectl", "KUBECTL")
 	dir := t.TempDir()
-	if _, err := Write(dir, generate(t, nil), WriteOptions{}); err != nil {
+	if _, err := Write(dir, generate(t, func(o *Options) { o.Policy = testPolicy(t) }), WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, ov := range DefaultOverlays {
