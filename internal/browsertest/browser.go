@@ -100,6 +100,20 @@ const violationListener = `document.addEventListener("securitypolicyviolation", 
 // when t ends.
 func New(t testing.TB) *Browser {
 	t.Helper()
+	return newBrowser(t)
+}
+
+// NewWithHome is New with Chromium's HOME set to home, so that it reads
+// the NSS certificate database home/.pki/nssdb (Linux): a test that adds
+// a CA there (devtest.NSSDB, certutil -A) gets a browser that trusts it,
+// and nothing of the machine changes.
+func NewWithHome(t testing.TB, home string) *Browser {
+	t.Helper()
+	return newBrowser(t, chromedp.Env("HOME="+home))
+}
+
+func newBrowser(t testing.TB, extra ...chromedp.ExecAllocatorOption) *Browser {
+	t.Helper()
 	path, ok := ExecPath(os.Getenv)
 	if !ok {
 		msg := "headless Chromium not found (looked at $" + EnvPath + ", /usr/bin/chromium, PATH); install Debian's chromium package"
@@ -108,7 +122,7 @@ func New(t testing.TB) *Browser {
 		}
 		t.Skip(msg)
 	}
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir())}
+	opts := append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir())}, extra...)
 	for _, f := range Flags {
 		opts = append(opts, chromedp.Flag(f, true))
 	}

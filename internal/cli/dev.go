@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,28 +47,38 @@ Settings come from flags, else golocal.toml in the module root:
   [build]  flags, tags, debug
   [env]    KEY = "value"
 
+--https serves the front over TLS with HTTP/2 and a certificate from golocal's
+local CA (created on first use; trust it with golocal trust --install); the app
+gets X-Forwarded-Proto: https and an https GOLOCAL_DEV_URL, and HSTS it sends is
+rewritten to max-age=0 on dev names. --https on a non-loopback --addr needs --lan.
+--android runs adb reverse for the front's port on each connected device.
+See docs/https.md.
+
 Keys on a terminal: r rebuild, q quit. Ctrl-C stops the app gracefully.`
 
 type devFlags struct {
-	dir        string
-	addr       string
-	lan        bool
-	allowHosts []string
-	tags       []string
-	buildFlags []string
-	debug      bool
-	noFast     bool
-	watch      []string
-	exts       []string
-	exclude    []string
-	envVars    []string
-	config     string
-	jsonOut    bool
-	grace      time.Duration
-	ready      time.Duration
-	throttle   string
-	noCache    bool
-	noSocket   bool
+	dir          string
+	addr         string
+	lan          bool
+	allowHosts   []string
+	tags         []string
+	buildFlags   []string
+	debug        bool
+	noFast       bool
+	watch        []string
+	exts         []string
+	exclude      []string
+	envVars      []string
+	config       string
+	jsonOut      bool
+	grace        time.Duration
+	ready        time.Duration
+	throttle     string
+	noCache      bool
+	noSocket     bool
+	https        bool
+	android      bool
+	throttleFile string
 }
 
 func newDevCmd(env *Env) *cobra.Command {
@@ -80,7 +91,9 @@ func newDevCmd(env *Env) *cobra.Command {
   golocal dev ./cmd/web -- -verbose
   golocal dev --lan --addr :8080
   golocal dev --tags dev --env DATABASE_URL=postgres://localhost/dev
-  golocal dev --throttle "Slow 3G" --no-cache`,
+  golocal dev --throttle "Slow 3G" --no-cache
+  golocal dev --https --lan        # trusted HTTPS + HTTP/2 for this machine and phones (golocal trust)
+  golocal dev --android            # adb reverse: the phone opens http://localhost:PORT`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pkgArgs, appArgs := args, []string(nil)
 			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
@@ -115,6 +128,9 @@ func newDevCmd(env *Env) *cobra.Command {
 	fl.DurationVar(&f.ready, "ready-timeout", devloop.DefaultReadyTimeout, "how long a new app may take to serve before it is reported as not ready")
 	fl.StringVar(&f.throttle, "throttle", "", "emulate a slow network like Chrome DevTools: a preset ("+strings.Join(devproxy.ThrottlePresetNames(), ", ")+") or latency=400ms,down=500kbps,up=500kbps")
 	fl.BoolVar(&f.noSocket, "no-socket-passing", false, "give the app PORT only, no listening socket as fd 3 (LISTEN_FDS); always so on Windows")
+	fl.BoolVar(&f.https, "https", false, "serve the dev front over HTTPS with HTTP/2, with a certificate from golocal's local CA (see golocal trust)")
+	fl.BoolVar(&f.android, "android", false, "adb reverse the front's port on every connected Android device (the phone opens http://localhost:PORT), removed on exit")
+	fl.StringVar(&f.throttleFile, "throttle-file", "", "file of named --throttle presets, one 'name = settings' a line")
 	fl.BoolVar(&f.noCache, "no-cache", false, "strip ETag/Last-Modified and send Cache-Control: no-store, so the browser always asks the app")
 	return cmd
 }
@@ -125,6 +141,8 @@ type devSettings struct {
 	devloop.Settings
 	throttle devproxy.Throttle
 	noCache  bool
+	https    bool
+	android  bool
 	// allowHosts are the Host values the front answers beyond loopback
 	// (see frontHosts).
 	allowHosts []string
@@ -159,9 +177,24 @@ func mergeDevSettings(cmd *cobra.Command, env *Env, f devFlags, pkg string, appA
 		}
 		return s, withCode(ExitFailure, err)
 	}
-	s.noCache = f.noCache
-	if s.throttle, err = devproxy.ParseThrottle(f.throttle); err != nil {
+	s.noCache, s.https, s.android = f.noCache, f.https, f.android
+	var custom map[string]devproxy.Throttle
+	if f.throttleFile != "" {
+		data, err := os.ReadFile(f.throttleFile)
+		if err != nil {
+			return s, withCode(ExitUsage, fmt.Errorf("--throttle-file: %w", err))
+		}
+		if custom, err = devproxy.ParsePresets(data, f.throttleFile); err != nil {
+			return s, withCode(ExitUsage, err)
+		}
+	}
+	if s.throttle, err = devproxy.ParseThrottleWith(f.throttle, custom); err != nil {
 		return s, withCode(ExitUsage, err)
+	}
+	if s.https {
+		if err := checkHTTPSAddr(s.Addr, f.lan); err != nil {
+			return s, err
+		}
 	}
 	host, _, _ := net.SplitHostPort(s.Addr)
 	if s.allowHosts, err = frontHosts(f.allowHosts, host); err != nil {
@@ -267,7 +300,7 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 	if err != nil {
 		return err
 	}
-	out := &devOutput{w: env.Stdout, p: term.Palette{Enabled: env.Color}, json: f.jsonOut}
+	out := &devOutput{w: env.Stdout, p: term.Palette{Enabled: env.Color}, json: f.jsonOut, scheme: schemeOf(s.https)}
 	// The app's output goes where golocal's own does, a write at a time
 	// between event lines; with --json, stdout is for events only.
 	s.Options.Stdout, s.Options.Stderr = &sharedWriter{mu: &out.mu, w: env.Stdout}, &sharedWriter{mu: &out.mu, w: env.Stderr}
@@ -300,7 +333,10 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 		if !tcp.IP.IsUnspecified() && !tcp.IP.IsLoopback() {
 			host = tcp.IP.String()
 		}
-		s.Options.Env = append(s.Options.Env, DevURLEnv+"=http://"+net.JoinHostPort(host, strconv.Itoa(tcp.Port))+"/")
+		if s.https {
+			host = "localhost" // the name the certificate and browsers agree on
+		}
+		s.Options.Env = append(s.Options.Env, DevURLEnv+"="+out.scheme+"://"+net.JoinHostPort(host, strconv.Itoa(tcp.Port))+"/")
 	}
 	runner, err := devloop.New(s.Options)
 	if err != nil {
@@ -318,8 +354,23 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 	// Shutdown closes the listener, then this ends the event streams (they
 	// never finish by themselves) so that Shutdown does not wait for them.
 	srv.RegisterOnShutdown(func() { _ = front.Close() })
+	if s.https {
+		tcp, _ := ln.Addr().(*net.TCPAddr)
+		if srv.TLSConfig, err = devTLS(env, out, f.lan, tcp); err != nil {
+			return errTLSSetup(err)
+		}
+	}
 	srvDone := make(chan error, 1)
-	go func() { srvDone <- srv.Serve(ln) }()
+	go func() {
+		if s.https {
+			srvDone <- srv.ServeTLS(ln, "", "") // HTTP/2 through ALPN
+			return
+		}
+		srvDone <- srv.Serve(ln)
+	}()
+	if s.android {
+		defer startAndroid(ctx, out, ln.Addr().(*net.TCPAddr).Port)()
+	}
 
 	out.banner(runner, ln.Addr().(*net.TCPAddr), f.lan, s.throttle, s.noCache)
 
@@ -444,6 +495,8 @@ type devOutput struct {
 	// appShown: the app's own output goes to the same terminal, so an
 	// event need not repeat it.
 	appShown bool
+	// scheme is the front's URL scheme, http or https (--https).
+	scheme string
 }
 
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + " ms" }
@@ -451,14 +504,21 @@ func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10)
 func (o *devOutput) banner(r *devloop.Runner, addr *net.TCPAddr, lan bool, throttle devproxy.Throttle, noCache bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	local := "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port)) + "/"
+	scheme, localHost := o.scheme, "127.0.0.1"
+	if scheme == "" {
+		scheme = "http"
+	}
+	if scheme == "https" {
+		localHost = "localhost"
+	}
+	local := scheme + "://" + net.JoinHostPort(localHost, strconv.Itoa(addr.Port)) + "/"
 	if !addr.IP.IsUnspecified() && !addr.IP.IsLoopback() {
-		local = "http://" + addr.String() + "/"
+		local = scheme + "://" + addr.String() + "/"
 	}
 	network := ""
 	if lan {
 		if ip := term.LANAddress(); ip != "" {
-			network = "http://" + net.JoinHostPort(ip, strconv.Itoa(addr.Port)) + "/"
+			network = scheme + "://" + net.JoinHostPort(ip, strconv.Itoa(addr.Port)) + "/"
 		}
 	}
 	if o.json {

@@ -160,10 +160,16 @@ type devSession struct {
 
 func startDev(t *testing.T, dir string, extra ...string) *devSession {
 	t.Helper()
+	return startDevEnv(t, dir, nil, extra...)
+}
+
+// startDevEnv is startDev with more environment variables.
+func startDevEnv(t *testing.T, dir string, envExtra map[string]string, extra ...string) *devSession {
+	t.Helper()
 	s := &devSession{t: t, addr: freeAddr(t), out: &lockedBuffer{}, errOut: &lockedBuffer{}, code: make(chan int, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	env := hostEnv(nil)
+	env := hostEnv(envExtra)
 	args := append([]string{"dev", "-C", dir, "--addr", s.addr}, extra...)
 	go func() {
 		s.code <- Run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), s.out, s.errOut)

@@ -259,3 +259,10 @@ func (r *renewer) get() (*tls.Certificate, error) {
 	r.leaf = leaf
 	return leaf, nil
 }
+
+// Permitted reports whether the CA may sign name (a DNS name or an IP
+// address): whether it is inside the CA's name constraints.
+func Permitted(name string) bool {
+	_, _, err := normalizeNames([]string{name})
+	return err == nil
+}

@@ -2,6 +2,8 @@ package devproxy
 
 import (
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -61,5 +63,38 @@ func TestFrontRefusesUnknownHosts(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestUnpinHSTS: HSTS from the app reaches the browser as max-age=0 on dev
+// names, unchanged on a name the developer allowed.
+func TestUnpinHSTS(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains; preload")
+	}))
+	defer app.Close()
+	front := New(Options{AllowHosts: []string{"myapp.example"}})
+	defer front.Close()
+	front.SetUpstream(mustURL(t, app.URL))
+	srv := httptest.NewServer(front)
+	defer srv.Close()
+	for host, want := range map[string]string{
+		"localhost": "max-age=0", "localhost:8080": "max-age=0", "app.localhost": "max-age=0",
+		"127.0.0.1": "max-age=0", "[::1]:8080": "max-age=0",
+		"myapp.example": "max-age=31536000; includeSubDomains; preload",
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("Strict-Transport-Security"); got != want {
+			t.Errorf("Host %s: HSTS %q (status %d), want %q", host, got, res.StatusCode, want)
+		}
+	}
+	if !devName("x.test") || !devName("printer.local.") || devName("example.com") || devName("localhost.example.com") {
+		t.Error("devName")
 	}
 }

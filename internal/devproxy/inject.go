@@ -62,6 +62,7 @@ func (f *Front) modifyResponse(res *http.Response) error {
 	if f.events.failedNow() {
 		res.Header.Set(FailedHeader, "failed")
 	}
+	unpinHSTS(res)
 	if f.opts.NoCache && res.StatusCode != http.StatusSwitchingProtocols {
 		stripResponseValidators(res.Header)
 		res.Header.Del("Expires")
