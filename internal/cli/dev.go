@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/url"
@@ -359,6 +360,7 @@ func runDev(ctx context.Context, env *Env, cmd *cobra.Command, f devFlags, pkg s
 		if srv.TLSConfig, err = devTLS(env, out, f.lan, tcp); err != nil {
 			return errTLSSetup(err)
 		}
+		srv.ErrorLog = log.New(&frontErrorLog{out: out}, "", 0)
 	}
 	srvDone := make(chan error, 1)
 	go func() {

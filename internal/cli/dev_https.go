@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golocal/golocal/internal/adb"
@@ -115,4 +116,27 @@ func schemeOf(https bool) string {
 // errTLSSetup wraps a failure to prepare the front's certificate.
 func errTLSSetup(err error) error {
 	return withCode(ExitFailure, fmt.Errorf("--https: %w", err))
+}
+
+// frontErrorLog receives the HTTPS front's server errors (http.Server's
+// ErrorLog). A browser that does not trust the CA aborts the handshake,
+// which net/http logs as a TLS error: that becomes one note saying what
+// to do. Connections a browser opens and drops unused are not news.
+type frontErrorLog struct {
+	out  *devOutput
+	once sync.Once
+}
+
+func (l *frontErrorLog) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	switch {
+	case strings.Contains(msg, "error reading preface"), strings.HasSuffix(msg, "EOF"), strings.Contains(msg, "connection reset"):
+	case strings.Contains(msg, "bad certificate"), strings.Contains(msg, "unknown certificate"), strings.Contains(msg, "certificate unknown"), strings.Contains(msg, "unknown authority"):
+		l.once.Do(func() {
+			l.out.note("a client refused golocal's certificate (" + msg + "): trust the CA with golocal trust --install and restart the browser; for a phone, golocal trust --phone")
+		})
+	default:
+		l.out.note(msg)
+	}
+	return len(p), nil
 }
