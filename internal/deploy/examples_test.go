@@ -114,3 +114,15 @@ func updateOrdersInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOrdersTreeBuilds runs kubectl kustomize on every overlay of the
+// checked-in tree, the canary's included.
+func TestOrdersTreeBuilds(t *testing.T) {
+	kubectl := requireTool(t, "kubectl", "KUBECTL")
+	for _, ov := range []string{"dev", "staging", "prod", "canary"} {
+		objs := decodeStrict(t, "examples/orders/deploy/overlays/"+ov, kustomize(t, kubectl, filepath.Join(ordersDir, "overlays", ov)))
+		if len(objs["Deployment"]) == 0 {
+			t.Errorf("overlay %s builds no Deployment: %s", ov, kinds(objs))
+		}
+	}
+}

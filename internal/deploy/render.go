@@ -53,7 +53,7 @@ func marshalClean(o any) ([]byte, error) {
 	return yaml.Marshal(prune(m, 0))
 }
 
-// prune drops null values, and an empty top-level status.
+// prune drops null values, and a top-level status left empty by that.
 func prune(v any, depth int) any {
 	switch v := v.(type) {
 	case map[string]any:
@@ -62,11 +62,12 @@ func prune(v any, depth int) any {
 				delete(v, k)
 				continue
 			}
+			e = prune(e, depth+1)
 			if st, ok := e.(map[string]any); ok && k == "status" && depth == 0 && len(st) == 0 {
 				delete(v, k)
 				continue
 			}
-			v[k] = prune(e, depth+1)
+			v[k] = e
 		}
 		return v
 	case []any:
