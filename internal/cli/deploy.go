@@ -156,6 +156,9 @@ func runDeployK8s(cmd *cobra.Command, env *Env, pkg string, f deployFlags) error
 	if err != nil {
 		return deployError(err)
 	}
+	for _, n := range deploy.Notes(opts.Facts) {
+		fmt.Fprintf(env.Stderr, "deploy: note: %s\n", n)
+	}
 	return writeDeployTree(env, out, tree, deploy.WriteOptions{Force: f.force, Owns: deploy.K8sOwns})
 }
 

@@ -168,3 +168,20 @@ func urlPort(raw string) (int, error) {
 	}
 	return n, nil
 }
+
+// Notes are things about the facts the manifests cannot fix by
+// themselves, for the command to print.
+func Notes(f Facts) []string {
+	var notes []string
+	if f.AdminURL != "" {
+		if u, err := url.Parse(f.AdminURL); err == nil {
+			if ip := net.ParseIP(u.Hostname()); (ip != nil && ip.IsLoopback()) || u.Hostname() == "localhost" {
+				notes = append(notes, fmt.Sprintf("the admin listener (%s) is bound to loopback, so Prometheus in another pod cannot scrape it through the ServiceMonitor: in the cluster bind it on the pod's address (serve.Admin.AllowNonLoopback with admin.Options.AllowNonLoopback); the NetworkPolicy admits only the monitoring namespace to it", f.AdminURL))
+			}
+		}
+	}
+	if f.AdminURL == "" || f.MetricsPath == "" {
+		notes = append(notes, "no admin /metrics was found, so no ServiceMonitor was written and the alerts will see no data")
+	}
+	return notes
+}

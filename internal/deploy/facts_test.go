@@ -59,3 +59,18 @@ func FuzzParseFacts(f *testing.F) {
 		}
 	})
 }
+
+func TestNotes(t *testing.T) {
+	f := testFacts(t)
+	if n := Notes(f); len(n) != 1 || !strings.Contains(n[0], "loopback") {
+		t.Errorf("loopback admin: %v", n)
+	}
+	f.AdminURL = "http://10.0.0.7:9090"
+	if n := Notes(f); len(n) != 0 {
+		t.Errorf("pod-address admin: %v", n)
+	}
+	f.AdminURL, f.MetricsPath = "", ""
+	if n := Notes(f); len(n) != 1 || !strings.Contains(n[0], "no ServiceMonitor") {
+		t.Errorf("no admin: %v", n)
+	}
+}
