@@ -137,7 +137,10 @@ func TestAdminEndpointsContent(t *testing.T) {
 		t.Errorf("metrics lack http_requests_total/build_info: %v", keys(fams))
 	}
 
-	_, body, _ = fetch(t, adm+"/debug/config")
+	_, body, hdr = fetch(t, adm+"/debug/config")
+	if cc := hdr.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("/debug/config Cache-Control %q, want no-store (configuration and profiles must not sit in a cache)", cc)
+	}
 	var cfg map[string]any
 	if err := json.Unmarshal([]byte(body), &cfg); err != nil {
 		t.Fatalf("/debug/config: %v: %s", err, body)

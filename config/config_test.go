@@ -187,6 +187,10 @@ func TestBadInput(t *testing.T) {
 			[]string{`mode = "turbo" (from env APP_MODE): want one of fast, safe`}},
 		{"fault injection in prod", [2]string{}, []string{"APP_SESSION_KEYS=k", "APP_FAULT_INJECTION=true"}, Options{EnvPrefix: "APP_"},
 			[]string{"fault_injection is on under profile prod"}},
+		{"fault injection in staging", [2]string{}, []string{"APP_SESSION_KEYS=k", "APP_PROFILE=staging", "APP_FAULT_INJECTION=true"}, Options{EnvPrefix: "APP_"},
+			[]string{"fault_injection is on under profile staging"}},
+		{"negative gogc", [2]string{}, []string{"APP_SESSION_KEYS=k", "APP_GOGC=-1"}, Options{EnvPrefix: "APP_"},
+			[]string{`gogc = "-1"`, "want a percentage ≥ 0"}},
 		{"bad gomemlimit", [2]string{}, []string{"APP_SESSION_KEYS=k", "APP_GOMEMLIMIT=lots"}, Options{EnvPrefix: "APP_"},
 			[]string{`gomemlimit = "lots"`, "unknown unit"}},
 		{"missing file", [2]string{}, nil, Options{Files: []string{"/nonexistent/app.yaml"}},
@@ -325,6 +329,31 @@ func TestParseMemory(t *testing.T) {
 		got, err := ParseMemory(tt.in)
 		if (err != nil) != tt.err || (!tt.err && got != tt.want) {
 			t.Errorf("ParseMemory(%q) = %d, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestParseGOGC(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int
+		err  bool
+	}{
+		{"", 100, false}, {"off", -1, false}, {" OFF ", -1, false}, {"0", 0, false}, {"250", 250, false},
+		{"-1", 0, true}, {"-5", 0, true}, {"abc", 0, true}, {"50%", 0, true}, {"1e3", 0, true},
+	} {
+		got, err := ParseGOGC(tt.in)
+		if (err != nil) != tt.err || (!tt.err && got != tt.want) {
+			t.Errorf("ParseGOGC(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+// TestDevProfiles: only local and dev relax the production defaults.
+func TestDevProfiles(t *testing.T) {
+	for profile, want := range map[string]bool{"local": true, "dev": true, "staging": false, "prod": false, "": false} {
+		if got := (Base{Profile: profile}).Dev(); got != want {
+			t.Errorf("Base{Profile: %q}.Dev() = %v, want %v", profile, got, want)
 		}
 	}
 }

@@ -21,6 +21,8 @@ func TestWantsJSON(t *testing.T) {
 		{[]string{"application/json;q=0.5, text/plain"}, false},
 		{[]string{"text/plain;q=0.5, application/json"}, true},
 		{[]string{"application/json;q=0"}, false},
+		{[]string{"application/json;q=0, text/plain;q=0"}, false},
+		{[]string{"*/*, application/json;q=0.5"}, false}, // JSON named, but weighted lower
 		{[]string{"application/*"}, true},
 		{[]string{"application/json, */*"}, true},
 		{[]string{"text/*", "application/json"}, true},                // second field line counts

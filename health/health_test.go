@@ -320,6 +320,23 @@ func TestCheckHonouringContextTimesOut(t *testing.T) {
 	}
 }
 
+// TestLateSuccessIsAFailure: a check that ignores its deadline and then
+// reports success was too slow to count as healthy, in both run modes.
+func TestLateSuccessIsAFailure(t *testing.T) {
+	for _, interval := range []time.Duration{-1, time.Hour} { // inline, cached
+		h := health.New(health.Options{})
+		must(t, h.Add(health.Check{Name: "late", Timeout: 20 * time.Millisecond, Interval: interval,
+			Func: func(ctx context.Context) (health.Details, error) {
+				<-ctx.Done()
+				return nil, nil // "fine", but only after the deadline
+			}}))
+		status, body, _ := get(t, h.DetailedHandler(), "/readyz/late")
+		if status != 503 || !strings.Contains(body, "passed, but only after its 20ms timeout") && !strings.Contains(body, "timed out after 20ms") {
+			t.Errorf("interval %v: /readyz/late = %d %q, want 503", interval, status, body)
+		}
+	}
+}
+
 // TestProbesDoNotWaitForSlowRefresh: after the first result, a stale
 // result is served while the refresh runs in the background.
 func TestProbesDoNotWaitForSlowRefresh(t *testing.T) {

@@ -52,6 +52,9 @@ func TestListenBadInput(t *testing.T) {
 		{"LISTEN_FDS not a number", map[string]string{"LISTEN_FDS": "abc", "LISTEN_PID": self}, listen.Options{}, `LISTEN_FDS="abc" from the environment: must be the number of sockets`},
 		{"LISTEN_FDS negative", map[string]string{"LISTEN_FDS": "-2", "LISTEN_PID": self}, listen.Options{}, `LISTEN_FDS="-2" from the environment`},
 		{"LISTEN_FDS huge", map[string]string{"LISTEN_FDS": "99999999", "LISTEN_PID": self}, listen.Options{}, `more than 1024 sockets`},
+		{"LISTEN_FDS one over the bound", map[string]string{"LISTEN_FDS": "1025", "LISTEN_PID": self}, listen.Options{}, `more than 1024 sockets`},
+		{"LISTEN_PID zero", map[string]string{"LISTEN_FDS": "1", "LISTEN_PID": "0"}, listen.Options{}, `LISTEN_PID="0" from the environment: must be the pid`},
+		{"LISTEN_PID negative", map[string]string{"LISTEN_FDS": "1", "LISTEN_PID": "-5"}, listen.Options{}, `LISTEN_PID="-5" from the environment: must be the pid`},
 		{"LISTEN_PID not a number", map[string]string{"LISTEN_FDS": "1", "LISTEN_PID": "me"}, listen.Options{}, `LISTEN_PID="me" from the environment: must be the pid`},
 	}
 	for _, tt := range tests {
@@ -163,6 +166,24 @@ func TestInheritedNothingPassed(t *testing.T) {
 	ls, warns, err := listen.Inherited(env.getenv, env.unsetenv)
 	if ls != nil || warns != nil || err != nil || env.unset != nil {
 		t.Errorf("got %v %v %v, unset %v; want nothing", ls, warns, err, env.unset)
+	}
+}
+
+// TestInheritedNamesMismatch: LISTEN_FDNAMES with a different number of
+// names than sockets is ignored with a warning, whether it has too many or
+// too few (fd 3 of the test process is not a listening socket, so the
+// call then fails; the warning comes back with the error).
+func TestInheritedNamesMismatch(t *testing.T) {
+	self := strconv.Itoa(os.Getpid())
+	for _, names := range []string{"web:admin", "web:admin:extra", "::"} {
+		env := &fakeEnv{vars: map[string]string{"LISTEN_FDS": "1", "LISTEN_PID": self, "LISTEN_FDNAMES": names}}
+		lns, warnings, err := listen.Inherited(func(k string) string { return env.vars[k] }, env.unsetenv)
+		for _, l := range lns {
+			l.Listener.Close()
+		}
+		if !slices.ContainsFunc(warnings, func(w string) bool { return strings.Contains(w, "names for LISTEN_FDS=1 sockets: names ignored") }) {
+			t.Errorf("LISTEN_FDNAMES=%q for one socket: warnings %q (err %v), want the names ignored", names, warnings, err)
+		}
 	}
 }
 

@@ -26,6 +26,7 @@ func TestParsePorts(t *testing.T) {
 		{"8080-8085, 8083", nil, "port 8083 is listed twice"},
 		{"0", nil, "out of range"},
 		{"70000", nil, "70000 is out of range"},
+		{"65536", nil, "65536 is out of range"},
 		{"-1", nil, "range"},
 		{"80a", nil, `"80a" is not a number`},
 		{"http", nil, `"http" is not a number`},

@@ -78,6 +78,12 @@ func TestWrite(t *testing.T) {
 			wantBody:   map[string]any{"type": "about:blank", "title": "Internal Server Error", "status": 500.0},
 		},
 		{
+			name: "status over 999 is 500 (net/http panics on it)", method: "GET",
+			in:         &Details{Status: 1000},
+			wantStatus: 500,
+			wantBody:   map[string]any{"type": "about:blank", "title": "Internal Server Error", "status": 500.0},
+		},
+		{
 			name: "out of range status is 500", method: "GET",
 			in:         &Details{Status: 42},
 			wantStatus: 500,

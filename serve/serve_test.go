@@ -312,6 +312,10 @@ func TestReadHeaderTimeoutAndMaxHeaderBytes(t *testing.T) {
 	}{
 		{"just over the cap", "application/problem+json", 1200},
 		{"twice the cap", "application/problem+json", 2 << 10},
+		// Past the cap plus net/http's 4 KiB buffer, but under twice the
+		// cap plus it: still serve's answer, because serve gives net/http
+		// twice the cap.
+		{"the cap plus 4 KiB", "application/problem+json", 1<<10 + 4<<10 + 200},
 		{"1 MiB", "text/plain; charset=utf-8", 1 << 20},
 	} {
 		t.Run("oversized headers get 431: "+tt.name, func(t *testing.T) {

@@ -151,19 +151,45 @@ func TestCookieBoundToName(t *testing.T) {
 }
 
 func TestExpired(t *testing.T) {
-	m, logs, now := fixture(t, Options{MaxAge: time.Hour})
-	c := saveCookie(t, m, "k", "v")
-	*now = now.Add(59 * time.Minute)
-	if m.Load(requestWith(c)).Get("k") != "v" {
-		t.Fatal("session expired too early")
+	for _, tt := range []struct {
+		after   time.Duration
+		expired bool
+	}{
+		{59 * time.Minute, false},
+		{time.Hour - time.Second, false},
+		{time.Hour, true}, // Max-Age has run out: the browser drops it now too
+		{61 * time.Minute, true},
+	} {
+		m, logs, now := fixture(t, Options{MaxAge: time.Hour})
+		c := saveCookie(t, m, "k", "v")
+		*now = now.Add(tt.after)
+		s := m.Load(requestWith(c))
+		if got := s.Get("k") == ""; got != tt.expired {
+			t.Errorf("after %v: expired %v, want %v", tt.after, got, tt.expired)
+		}
+		if tt.expired && !strings.Contains(logs.String(), "expired") {
+			t.Errorf("after %v: expiry not logged: %s", tt.after, logs)
+		}
 	}
-	*now = now.Add(2 * time.Minute)
-	s := m.Load(requestWith(c))
-	if s.Get("k") != "" {
-		t.Fatal("expired session still read")
-	}
-	if !strings.Contains(logs.String(), "expired") {
-		t.Errorf("expiry not logged: %s", logs)
+}
+
+// TestSameSite: the cookie's SameSite is the option's, with the zero value
+// and http.SameSiteDefaultMode (which would send no attribute, leaving the
+// choice to each browser) both meaning Lax.
+func TestSameSite(t *testing.T) {
+	for _, tt := range []struct {
+		in, want http.SameSite
+	}{
+		{0, http.SameSiteLaxMode},
+		{http.SameSiteDefaultMode, http.SameSiteLaxMode},
+		{http.SameSiteLaxMode, http.SameSiteLaxMode},
+		{http.SameSiteStrictMode, http.SameSiteStrictMode},
+		{http.SameSiteNoneMode, http.SameSiteNoneMode},
+	} {
+		m, _, _ := fixture(t, Options{SameSite: tt.in})
+		if c := saveCookie(t, m, "k", "v"); c.SameSite != tt.want {
+			t.Errorf("SameSite option %v: cookie has %v, want %v", tt.in, c.SameSite, tt.want)
+		}
 	}
 }
 

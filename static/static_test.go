@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -690,5 +692,60 @@ func TestConcurrent(t *testing.T) {
 		if !<-done {
 			t.Error("a concurrent request failed")
 		}
+	}
+}
+
+// TestResolveInside checks why each link of hostileTree is refused, not
+// only that the server answers 404: a link that leaves the root must fail
+// with errEscapes (a 404 for a name that happens not to exist inside the
+// root would hide an escape that a different tree would let through), and
+// a chain of links longer than maxSymlinkHops must stop.
+func TestResolveInside(t *testing.T) {
+	root := hostileTree(t)
+	chain := func(n int) string { // n links c0 → c1 → … → app.css
+		for i := range n {
+			target := "app.css"
+			if i < n-1 {
+				target = "c" + strconv.Itoa(i+1)
+			}
+			if err := os.Symlink(target, filepath.Join(root, "c"+strconv.Itoa(i))); err != nil && !os.IsExist(err) {
+				t.Fatal(err)
+			}
+		}
+		return "c0"
+	}
+	fsys := os.DirFS(root).(fs.ReadLinkFS)
+	for _, tt := range []struct {
+		name, want string
+		err        error  // errors.Is target
+		errText    string // or a substring
+	}{
+		{name: "up-inside.js", want: "js/app.js"},
+		{name: "js-link/app.js", want: "js/app.js"},
+		{name: "link-out.txt", err: errEscapes},
+		{name: "dir-out/secret.txt", err: errEscapes},
+		{name: "abs-link.txt", err: errEscapes},
+		{name: "sneaky.txt", err: errEscapes},
+		{name: "loop", errText: "too many levels of symbolic links"},
+	} {
+		got, err := resolveInside(fsys, tt.name)
+		switch {
+		case tt.err != nil && !errors.Is(err, tt.err):
+			t.Errorf("%s: %q, %v; want %v", tt.name, got, err, tt.err)
+		case tt.errText != "" && (err == nil || !strings.Contains(err.Error(), tt.errText)):
+			t.Errorf("%s: %q, %v; want an error containing %q", tt.name, got, err, tt.errText)
+		case tt.err == nil && tt.errText == "" && (err != nil || got != tt.want):
+			t.Errorf("%s: %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+	start := chain(maxSymlinkHops)
+	if got, err := resolveInside(fsys, start); err != nil || got != "app.css" {
+		t.Errorf("a chain of %d links: %q, %v; want app.css", maxSymlinkHops, got, err)
+	}
+	if err := os.Symlink("c0", filepath.Join(root, "c-1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := resolveInside(fsys, "c-1"); err == nil || !strings.Contains(err.Error(), "too many levels") {
+		t.Errorf("a chain of %d links: %v; want too many levels of symbolic links", maxSymlinkHops+1, err)
 	}
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,17 +19,38 @@ func TestTableIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range mutants {
-		src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(m.File)))
-		if err != nil {
-			t.Errorf("%s: %v", m.File, err)
-			continue
+	if err := preflight(root, mutants); err != nil {
+		t.Error(err)
+	}
+	for pkg := range testArgs {
+		if !slices.Contains(tablePackages(), pkg) {
+			t.Errorf("testArgs names %s, which has no mutant in the table", pkg)
 		}
-		if _, _, err := apply(src, m); err != nil {
-			t.Errorf("stale table entry (the mutated line changed: update its Old and New in bench/mutation/mutants.go): %v", err)
-		}
-		if m.Old == m.New {
-			t.Errorf("%s: mutant %q changes nothing", m.File, m.Old)
+	}
+}
+
+// TestPreflightRefusesStaleEntries: a table entry whose line changed stops
+// the run before any test, naming every broken entry.
+func TestPreflightRefusesStaleEntries(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f.go"), []byte("package f\n\nvar x = 1 > 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		table []mutant
+		want  string
+	}{
+		{[]mutant{{File: "f.go", Old: "1 > 2", New: "1 >= 2"}}, ""},
+		{[]mutant{{File: "f.go", Old: "1 < 2", New: "1 <= 2"}, {File: "f.go", Old: "\n", New: "y"}}, "2 stale table entries"},
+		{[]mutant{{File: "f.go", Old: "1 > 2", New: "1 > 2"}}, "changes nothing"},
+		{[]mutant{{File: "gone.go", Old: "a", New: "b"}}, "gone.go"},
+	} {
+		err := preflight(dir, tt.table)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%v: %v", tt.table, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%v: error %v, want one containing %q", tt.table, err, tt.want)
 		}
 	}
 }
@@ -85,5 +108,66 @@ func TestMutateOneOutcomes(t *testing.T) {
 	ok := report(&out, []result{{m: mutant{File: "p/p.go", Old: "a", New: "b"}, line: 4, outcome: survived}}, 90)
 	if ok || !strings.Contains(out.String(), "survived: p/p.go:4:") {
 		t.Errorf("report ok=%v:\n%s", ok, out.String())
+	}
+}
+
+func TestChooseTable(t *testing.T) {
+	for _, tt := range []struct {
+		pkgs, since, wantErr string
+		wantFiles            int // at least this many mutants
+	}{
+		{"", "", "", len(mutants)},
+		{"session", "", "", 6},
+		{"./session/, listen", "", "", 12},
+		{"nope", "", "the packages are: negotiate, problem", 0},
+		{"session", "HEAD", "not both", 0},
+	} {
+		table, err := chooseTable(".", tt.pkgs, tt.since)
+		switch {
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("-pkg %q -changed %q: %v, want an error containing %q", tt.pkgs, tt.since, err, tt.wantErr)
+		case tt.wantErr == "" && (err != nil || len(table) < tt.wantFiles):
+			t.Errorf("-pkg %q: %d mutants, %v; want at least %d", tt.pkgs, len(table), err, tt.wantFiles)
+		}
+	}
+}
+
+// TestChangedDirs runs git in a scratch repository: the directories of the
+// Go files changed since a revision, each once, nothing else.
+func TestChangedDirs(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	git := func(args ...string) {
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	write := func(name, s string) {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"a/a.go", "b/b.go", "b/c/c.go", "docs/x.md"} {
+		write(f, "package x\n")
+	}
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "one")
+	write("b/b.go", "package x // changed\n")
+	write("b/b_test.go", "package x\n")
+	write("b/c/c.go", "package x // changed\n")
+	write("docs/x.md", "changed\n")
+	git("add", ".")
+	got, err := changedDirs(dir, "HEAD")
+	if err != nil || !slices.Equal(got, []string{"b", "b/c"}) {
+		t.Errorf("changedDirs = %v, %v; want [b b/c]", got, err)
+	}
+	if _, err := changedDirs(dir, "no-such-revision"); err == nil || !strings.Contains(err.Error(), "give a revision git knows") {
+		t.Errorf("unknown revision: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/golocal/golocal/internal/term"
 )
@@ -191,5 +192,45 @@ func TestReportOutputs(t *testing.T) {
 	}
 	if len(parsed.Suites) != 3 || !strings.Contains(junit.String(), `<failure message="a &lt;b&gt; &amp; c">`) || !strings.Contains(junit.String(), "<skipped") {
 		t.Errorf("junit:\n%s", junit.String())
+	}
+}
+
+// TestLifecycleVerdicts feeds the lifecycle checks recorded stops (what
+// stopUnderLoad measured) and checks each verdict, so a careless edit of a
+// verdict fails here without starting a service.
+func TestLifecycleVerdicts(t *testing.T) {
+	clean := func(mod func(*stopResult)) *stopResult {
+		s := &stopResult{exited: true, took: time.Second, exitDesc: "exit status 0", first503: 100 * time.Millisecond,
+			firstRefused: time.Second, readyPath: "/readyz", load: &load{ok: 40, status: map[int]int{200: 40}}}
+		if mod != nil {
+			mod(s)
+		}
+		return s
+	}
+	for _, tt := range []struct {
+		name  string
+		stop  *stopResult
+		check func(*Audit) Result
+		want  Status
+	}{
+		{"drain: clean", clean(nil), checkDrain, Pass},
+		{"drain: one request failed", clean(func(s *stopResult) { s.load.failed, s.load.errs = 1, []string{"EOF"} }), checkDrain, Fail},
+		{"drain: nothing succeeded", clean(func(s *stopResult) { s.load.ok = 0 }), checkDrain, Fail},
+		{"drain: died of SIGTERM", clean(func(s *stopResult) { s.signaled, s.exitCode, s.exitDesc = true, -1, "signal: terminated" }), checkDrain, Fail},
+		{"drain: never exited", clean(func(s *stopResult) { s.exited = false }), checkDrain, Fail},
+		{"readiness: 503 before close", clean(nil), checkReadinessBeforeClose, Pass},
+		{"readiness: flipped at once", clean(func(s *stopResult) { s.first503 = 0 }), checkReadinessBeforeClose, Pass},
+		{"readiness: never 503", clean(func(s *stopResult) { s.first503 = -1 }), checkReadinessBeforeClose, Fail},
+		{"readiness: no endpoint", clean(func(s *stopResult) { s.readyPath = "" }), checkReadinessBeforeClose, NotRun},
+		{"clean exit", clean(nil), checkCleanExit, Pass},
+		{"exit status 1", clean(func(s *stopResult) { s.exitCode, s.exitDesc = 1, "exit status 1" }), checkCleanExit, Fail},
+		{"killed by a signal", clean(func(s *stopResult) { s.signaled, s.exitCode, s.exitDesc = true, -1, "signal: terminated" }), checkCleanExit, Fail},
+		{"exit within grace", clean(nil), checkExitWithinGrace, Pass},
+		{"still running after grace", clean(func(s *stopResult) { s.exited = false }), checkExitWithinGrace, Fail},
+	} {
+		a := &Audit{memo: map[string]any{"stop": tt.stop}}
+		if got := tt.check(a); got.Status != tt.want {
+			t.Errorf("%s: %s (%s%s), want %s", tt.name, got.Status, got.Evidence, got.Reason, tt.want)
+		}
 	}
 }

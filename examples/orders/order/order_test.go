@@ -2,6 +2,7 @@ package order
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -61,6 +62,43 @@ func TestValidateListsEveryField(t *testing.T) {
 	}
 	if ok.Total() != int64(MaxQuantity)*MaxUnitPrice {
 		t.Errorf("total %d", ok.Total())
+	}
+}
+
+// TestValidateBounds: each limit itself is accepted and one past it is
+// refused, naming the field.
+func TestValidateBounds(t *testing.T) {
+	item := Item{SKU: "A", Name: "Tea", Quantity: 1, UnitPrice: 150}
+	items := func(n int) []Item { return slices.Repeat([]Item{item}, n) }
+	withItem := func(f func(*Item)) []Item { it := item; f(&it); return []Item{it} }
+	tests := []struct {
+		name  string
+		n     New
+		field string // "" when valid
+	}{
+		{"MaxItems items", New{Customer: "c", Currency: "EUR", Items: items(MaxItems)}, ""},
+		{"MaxItems+1 items", New{Customer: "c", Currency: "EUR", Items: items(MaxItems + 1)}, "items"},
+		{"customer of maxText bytes", New{Customer: strings.Repeat("c", maxText), Currency: "EUR", Items: items(1)}, ""},
+		{"customer of maxText+1 bytes", New{Customer: strings.Repeat("c", maxText+1), Currency: "EUR", Items: items(1)}, "customer"},
+		{"SKU of 64 bytes", New{Customer: "c", Currency: "EUR", Items: withItem(func(it *Item) { it.SKU = strings.Repeat("S", 64) })}, ""},
+		{"SKU of 65 bytes", New{Customer: "c", Currency: "EUR", Items: withItem(func(it *Item) { it.SKU = strings.Repeat("S", 65) })}, "items[0].sku"},
+		{"name of maxText+1 bytes", New{Customer: "c", Currency: "EUR", Items: withItem(func(it *Item) { it.Name = strings.Repeat("n", maxText+1) })}, "items[0].name"},
+		{"quantity 1", New{Customer: "c", Currency: "EUR", Items: withItem(func(it *Item) { it.Quantity = 1 })}, ""},
+		{"quantity 0", New{Customer: "c", Currency: "EUR", Items: withItem(func(it *Item) { it.Quantity = 0 })}, "items[0].quantity"},
+		{"unit price 0", New{Customer: "c", Currency: "EUR", Items: withItem(func(it *Item) { it.UnitPrice = 0 })}, ""},
+		{"unit price -1", New{Customer: "c", Currency: "EUR", Items: withItem(func(it *Item) { it.UnitPrice = -1 })}, "items[0].unit_price"},
+		{"unknown currency", New{Customer: "c", Currency: "XXX", Items: items(1)}, "currency"},
+		{"no currency", New{Customer: "c", Items: items(1)}, "currency"},
+	}
+	for _, tt := range tests {
+		err := tt.n.Validate()
+		var ve *ValidationError
+		switch {
+		case tt.field == "" && err != nil:
+			t.Errorf("%s: refused: %v", tt.name, err)
+		case tt.field != "" && (!errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0].Field != tt.field):
+			t.Errorf("%s: %v, want one error on %s", tt.name, err, tt.field)
+		}
 	}
 }
 
