@@ -40,13 +40,15 @@ accepts and production trusts.
   golocal vuln [PKG]      known vulnerabilities your code reaches, first
   golocal trust           local CA for HTTPS in development; trust it in browsers and phones
   golocal deploy k8s [PKG] Kubernetes manifests and tested alerts from the service's own facts
+  golocal canary [PKG]    two versions side by side, routed like production, judged by statistics
 
 Exit codes:
   0  ok
   1  the command ran and found a failure (a finding, a taken port, a failed check)
   2  usage error (unknown flag, bad value)
   3  probe: the request could not be made or failed (unusable URL, DNS, refused, TLS, timeout);
-     verify: the service could not be built, started or reached
+     verify: the service could not be built, started or reached;
+     canary: a version could not be built or started
 
 Environment:
   NO_COLOR  disables colour (colour is only ever used on a terminal)
@@ -113,6 +115,7 @@ func newRootCmd(env *Env) *cobra.Command {
 		newVulnCmd(env),
 		newTrustCmd(env),
 		newDeployCmd(env),
+		newCanaryCmd(env),
 	)
 	// Writers first: cobra's completion command captures the writer when it
 	// is created.
