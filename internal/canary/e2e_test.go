@@ -58,7 +58,7 @@ func svcOptions(t *testing.T, candidateEnv ...string) Options {
 		Routing: Routing{Mode: ByWeight, Weight: 50},
 		Addr:    "127.0.0.1:0",
 		Targets: []Target{{"GET", "/"}, {"GET", "/items/1"}, {"GET", "/items/2"}, {"GET", "/about"}},
-		RPS:     300, LoadDuration: 2 * time.Second,
+		RPS:     100, LoadDuration: 3 * time.Second,
 	}
 }
 
