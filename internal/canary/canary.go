@@ -230,7 +230,7 @@ func (s *session) state() State {
 	rep.Mirror = s.front.Diffs().Snapshot()
 	scrapes := s.scraper.Last()
 	for v, r := range s.versions {
-		vr := VersionReport{Name: Version(v).String(), Source: s.built.Source[v], SHA256: s.built.SHA256[v], URL: r.Proc.URL().String(), Scrape: scrapes[v]}
+		vr := VersionReport{Name: Version(v).String(), Source: s.built.Source[v], SHA256: s.built.SHA256[v], PID: r.Proc.Pid(), URL: r.Proc.URL().String(), Scrape: scrapes[v]}
 		if r.Admin != nil {
 			vr.Admin = r.Admin.String()
 		}

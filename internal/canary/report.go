@@ -37,6 +37,7 @@ type VersionReport struct {
 	Name   string `json:"name"`
 	Source string `json:"source"`
 	SHA256 string `json:"sha256,omitempty"`
+	PID    int    `json:"pid"`
 	URL    string `json:"url,omitempty"`
 	Admin  string `json:"admin,omitempty"`
 	Scrape Scrape `json:"metrics"`
