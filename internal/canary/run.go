@@ -56,25 +56,23 @@ func (e *StartError) Error() string {
 func (e *StartError) Unwrap() error { return e.Err }
 
 // StartVersions starts both versions (each on its own socket, with its own
-// NOTIFY_SOCKET and admin port) and waits until both serve. If either
-// fails, the other is stopped before returning.
+// NOTIFY_SOCKET and admin port) and waits until both serve. They share the
+// working directory and whatever state it points to (a database file), as
+// a canary shares production's database; so they start one after the
+// other, the baseline first, as in a rollout: two copies running the same
+// migrations at once would race. If either fails, the other is stopped
+// before returning.
 func StartVersions(ctx context.Context, spec RunSpec) ([2]*Running, error) {
 	var out [2]*Running
-	errs := make([]error, 2)
-	var wg sync.WaitGroup
 	for v := range out {
-		wg.Go(func() { out[v], errs[v] = startVersion(ctx, spec, Version(v)) })
-	}
-	wg.Wait()
-	for v, err := range errs {
+		r, err := startVersion(ctx, spec, Version(v))
 		if err != nil {
-			for _, r := range out {
-				if r != nil {
-					r.Proc.Stop()
-				}
+			if out[Baseline] != nil {
+				out[Baseline].Proc.Stop()
 			}
 			return [2]*Running{}, &StartError{Version: Version(v), Err: err}
 		}
+		out[v] = r
 	}
 	return out, nil
 }
