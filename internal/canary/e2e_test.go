@@ -98,6 +98,10 @@ func TestSlowRouteFailsOnlyThere(t *testing.T) {
 
 func TestFailingDBConnectionsFailOnErrorRate(t *testing.T) {
 	opts := svcOptions(t, "SVC_DB_FAIL=0.1")
+	// About 300 requests per version on the database route: 10% failing
+	// is then about 30 errors against none, far beyond chance.
+	opts.Targets = []Target{{"GET", "/items/1"}, {"GET", "/items/2"}, {"GET", "/"}}
+	opts.RPS, opts.LoadDuration = 120, 7*time.Second
 	rep, err := Run(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
