@@ -87,3 +87,12 @@ func TestCookieAndWeightRouting(t *testing.T) {
 		}
 	}
 }
+
+func mustRequest(t *testing.T, path string) *http.Request {
+	t.Helper()
+	r, err := http.NewRequest("GET", path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
