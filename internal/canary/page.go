@@ -121,7 +121,8 @@ func distributionSVG(d RouteData) template.HTML {
 	axes(&b, plotW, plotH)
 	for _, f := range []float64{0, 0.5, 1} {
 		ms := math.Pow(10, llo+f*(lhi-llo))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s ms</text>`, padL+f*plotW, chartH-6, fmtMs(ms))
+		anchor := map[float64]string{0: "start", 0.5: "middle", 1: "end"}[f]
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="%s">%s ms</text>`, padL+f*plotW, chartH-6, anchor, fmtMs(ms))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
@@ -177,7 +178,7 @@ var pageTemplate = template.Must(template.New("canary").Parse(`<!doctype html>
 <title>golocal canary: {{.Report.Verdict}}</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
-h1 span{padding:.1em .5em;border-radius:.3em;color:#fff}
+h1 span,h2 span{padding:.1em .5em;border-radius:.3em;color:#fff;font-size:.8em}
 .pass{background:#2e7d32}.marginal,.insufficient{background:#b26a00}.fail,.inconclusive{background:#c62828}
 table{border-collapse:collapse}td,th{padding:.2em .6em;text-align:right}th:first-child,td:first-child{text-align:left}
 svg text{font-size:11px;fill:#555}.axis{stroke:#888}
