@@ -41,6 +41,10 @@ func Example() {
 		resp.Body.Close()
 		fmt.Println(resp.Header.Get(canary.VersionHeader))
 	}
+	// An outcome is recorded once the handler returns, which can be just
+	// after the client has read the answer: closing the server waits for
+	// its handlers.
+	front.Close()
 	routes, _ := rec.Snapshot()
 	fmt.Println(routes[0].Route, routes[0].Requests)
 	// Output:
