@@ -12,6 +12,12 @@ import (
 // (systemd, or the golocal dev runner) passes its notification socket.
 const NotifySocketEnv = "NOTIFY_SOCKET"
 
+// NotifyAdminKey is the sd_notify variable through which [Run] tells its
+// supervisor the admin server's address ("X_GOLOCAL_ADMIN=127.0.0.1:41234"),
+// in the READY=1 datagram. The X_ prefix marks it as an extension, as the
+// protocol asks; systemd ignores it.
+const NotifyAdminKey = "X_GOLOCAL_ADMIN"
+
 // maxUnixPath is the size of sun_path on Linux (108) minus the NUL
 // terminator; longer names cannot be addressed.
 const maxUnixPath = 107

@@ -39,6 +39,7 @@ type NotifyReceiver struct {
 
 	mu      sync.Mutex
 	seen    map[string]bool          // assignments received, "READY=1"
+	values  map[string]string        // the last value of each key, bounded like seen
 	waiters map[string]chan struct{} // closed when the assignment arrives
 	err     error                    // why reading stopped, nil after Close
 	closed  bool
@@ -64,6 +65,7 @@ func ListenNotify(path string) (*NotifyReceiver, error) {
 		path:    path,
 		done:    make(chan struct{}),
 		seen:    make(map[string]bool),
+		values:  make(map[string]string),
 		waiters: make(map[string]chan struct{}),
 	}
 	go r.read()
@@ -98,6 +100,16 @@ func (r *NotifyReceiver) Received(assignment string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.seen[assignment]
+}
+
+// Value returns the last value received for key ("X_GOLOCAL_ADMIN" →
+// "127.0.0.1:41234") and whether one was. At most 1024 distinct keys are
+// remembered.
+func (r *NotifyReceiver) Value(key string) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.values[key]
+	return v, ok
 }
 
 // Done is closed when reading stopped: after Close, or when the socket
@@ -149,6 +161,10 @@ func (r *NotifyReceiver) record(assignments []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, a := range assignments {
+		key, value, _ := strings.Cut(a, "=")
+		if _, known := r.values[key]; known || len(r.values) < maxNotifySeen {
+			r.values[key] = value
+		}
 		if r.seen[a] {
 			continue
 		}

@@ -95,6 +95,18 @@ func TestNotifyReceiverGetsWhatNotifySends(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatal("STOPPING=1 not received within 5s")
 			}
+			if _, err := serve.Notify(getenv, "STATUS=serving\nX_EMPTY=\nWATCHDOG=1"); err != nil {
+				t.Fatal(err)
+			}
+			<-rcv.Await("WATCHDOG=1")
+			for key, want := range map[string]string{"STATUS": "serving", "STOPPING": "1", "X_EMPTY": ""} {
+				if got, ok := rcv.Value(key); !ok || got != want {
+					t.Errorf("Value(%q) = %q, %v; want %q, true (the last one sent)", key, got, ok, want)
+				}
+			}
+			if got, ok := rcv.Value("MAINPID"); ok {
+				t.Errorf("Value(MAINPID) = %q, true; never sent", got)
+			}
 			for _, a := range []string{"READY=1", "STATUS=starting", "STOPPING=1"} {
 				if !rcv.Received(a) {
 					t.Errorf("%s not recorded", a)

@@ -194,6 +194,12 @@ func (r *runner) run(ctx context.Context, ln net.Listener, h http.Handler) error
 // ready reports readiness: sd_notify, the log line, OnReady.
 func (r *runner) ready(addr net.Addr, adminLn net.Listener) {
 	state := "READY=1\nSTATUS=serving on " + addr.String()
+	if adminLn != nil {
+		// Sent in the same datagram as READY=1, so a supervisor that saw
+		// READY=1 knows the admin address too (golocal dev keeps one
+		// admin URL across reloads with it).
+		state += "\n" + NotifyAdminKey + "=" + adminLn.Addr().String()
+	}
 	if sent, err := Notify(r.o.Getenv, state); err != nil {
 		r.log.Warn("serve: sd_notify READY=1 failed; the supervisor will not know this process is ready", "err", err)
 	} else if sent {

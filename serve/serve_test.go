@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -385,24 +386,51 @@ func TestAdminListener(t *testing.T) {
 }
 
 func TestRunSendsReadyAndStopping(t *testing.T) {
-	value, got := notifyListener(t, filepath.Join(t.TempDir(), "notify"))
-	getenv := func(k string) string {
-		if k == serve.NotifySocketEnv {
-			return value
+	for _, withAdmin := range []bool{false, true} {
+		t.Run(fmt.Sprintf("admin=%v", withAdmin), func(t *testing.T) {
+			value, got := notifyListener(t, filepath.Join(t.TempDir(), "notify"))
+			getenv := func(k string) string {
+				if k == serve.NotifySocketEnv {
+					return value
+				}
+				return ""
+			}
+			o := serve.Options{IgnoreSignals: true, Getenv: getenv}
+			if withAdmin {
+				o.Admin = &serve.Admin{Addr: "127.0.0.1:0", Handler: http.HandlerFunc(hello)}
+			}
+			s := start(t, http.HandlerFunc(hello), o)
+			msg := receive(t, got)
+			if !strings.HasPrefix(msg, "READY=1\n") || !strings.Contains(msg, "STATUS=serving on "+s.addr) {
+				t.Errorf("first datagram %q; want READY=1 with a STATUS naming %s", msg, s.addr)
+			}
+			// The admin address travels in the READY=1 datagram itself.
+			wantAdmin := ""
+			if withAdmin {
+				wantAdmin = serve.NotifyAdminKey + "=" + s.admin
+			}
+			if gotAdmin := lineWithPrefix(msg, serve.NotifyAdminKey+"="); gotAdmin != wantAdmin {
+				t.Errorf("READY datagram %q: admin line %q, want %q", msg, gotAdmin, wantAdmin)
+			}
+			s.stop()
+			if msg := receive(t, got); !strings.HasPrefix(msg, "STOPPING=1") {
+				t.Errorf("second datagram %q; want STOPPING=1", msg)
+			}
+			if err := s.wait(t); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// lineWithPrefix returns the first line of msg that starts with prefix.
+func lineWithPrefix(msg, prefix string) string {
+	for line := range strings.SplitSeq(msg, "\n") {
+		if strings.HasPrefix(line, prefix) {
+			return line
 		}
-		return ""
 	}
-	s := start(t, http.HandlerFunc(hello), serve.Options{IgnoreSignals: true, Getenv: getenv})
-	if msg := receive(t, got); !strings.HasPrefix(msg, "READY=1\n") || !strings.Contains(msg, "STATUS=serving on "+s.addr) {
-		t.Errorf("first datagram %q; want READY=1 with a STATUS naming %s", msg, s.addr)
-	}
-	s.stop()
-	if msg := receive(t, got); !strings.HasPrefix(msg, "STOPPING=1") {
-		t.Errorf("second datagram %q; want STOPPING=1", msg)
-	}
-	if err := s.wait(t); err != nil {
-		t.Fatal(err)
-	}
+	return ""
 }
 
 func TestBadNotifySocketIsLoggedNotFatal(t *testing.T) {

@@ -499,6 +499,18 @@ type devOutput struct {
 	appShown bool
 	// scheme is the front's URL scheme, http or https (--https).
 	scheme string
+	// admin is the admin URL last printed ("" none yet).
+	admin string
+}
+
+// adminLine prints the app's admin URL the first time it is known (it
+// stays the same across reloads; see devloop.Event.Admin).
+func (o *devOutput) adminLine(u *url.URL) {
+	if u == nil || u.String() == o.admin {
+		return
+	}
+	o.admin = u.String()
+	fmt.Fprintf(o.w, "  %-7s %s %s\n", "admin", o.admin, o.p.Dim("· the app's admin server (metrics, pprof), at this address across reloads"))
 }
 
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + " ms" }
@@ -563,6 +575,7 @@ type jsonEvent struct {
 	BuildMS     int64                `json:"build_ms,omitempty"`
 	SwapMS      int64                `json:"swap_ms,omitempty"`
 	Upstream    string               `json:"upstream,omitempty"`
+	Admin       string               `json:"admin,omitempty"`
 	Mode        string               `json:"mode,omitempty"`
 	Direct      bool                 `json:"direct,omitempty"`
 	How         string               `json:"how,omitempty"`
@@ -590,6 +603,9 @@ func (o *devOutput) event(e devloop.Event) {
 		if e.Upstream != nil {
 			je.Upstream = e.Upstream.String()
 		}
+		if e.Admin != nil {
+			je.Admin = e.Admin.String()
+		}
 		_ = json.NewEncoder(o.w).Encode(je)
 		return
 	}
@@ -610,6 +626,7 @@ func (o *devOutput) event(e devloop.Event) {
 			line += p.Dim(" · " + e.How)
 		}
 		fmt.Fprintln(o.w, line)
+		o.adminLine(e.Admin)
 	case devloop.EventBuildFailed:
 		fmt.Fprintf(o.w, "%s after %s:\n", p.Red("build failed"), ms(e.Build))
 		for _, d := range e.Diagnostics {

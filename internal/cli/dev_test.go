@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -860,5 +861,45 @@ func TestDevReadyTimeoutFlag(t *testing.T) {
 	s.waitOutput("did not start serving", 90*time.Second)
 	if took := time.Since(start); took > 25*time.Second {
 		t.Errorf("reported after %v: the 1s ready timeout was not used", took)
+	}
+}
+
+func TestDevOutputAdminURL(t *testing.T) {
+	admin, _ := url.Parse("http://127.0.0.1:41234")
+	other, _ := url.Parse("http://127.0.0.1:41999")
+	swapped := func(u *url.URL) devloop.Event {
+		return devloop.Event{Kind: devloop.EventSwapped, Build: time.Millisecond, Swap: time.Millisecond, Admin: u}
+	}
+	tests := []struct {
+		name   string
+		events []devloop.Event
+		want   []string // admin lines, in order
+	}{
+		{"none", []devloop.Event{swapped(nil), swapped(nil)}, nil},
+		{"printed once across reloads", []devloop.Event{swapped(admin), swapped(admin), swapped(admin)}, []string{admin.String()}},
+		{"printed again when it changed", []devloop.Event{swapped(admin), swapped(nil), swapped(other)}, []string{admin.String(), other.String()}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			o := &devOutput{w: &out}
+			for _, e := range tt.events {
+				o.event(e)
+			}
+			var got []string
+			for line := range strings.SplitSeq(out.String(), "\n") {
+				if f := strings.Fields(line); len(f) >= 2 && f[0] == "admin" {
+					got = append(got, f[1])
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("admin lines %q, want %q; output:\n%s", got, tt.want, out.String())
+			}
+		})
+	}
+	var js strings.Builder
+	(&devOutput{w: &js, json: true}).event(swapped(admin))
+	if !strings.Contains(js.String(), `"admin":"`+admin.String()+`"`) {
+		t.Errorf("--json swapped event %s has no admin field", js.String())
 	}
 }

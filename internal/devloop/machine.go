@@ -310,7 +310,7 @@ func (m *machine) onUp(u upDone) {
 	}
 	old := m.serving
 	m.serving, m.app = u.c, appServing
-	m.fx.emit(Event{Kind: EventSwapped, Upstream: u.c.upstream, Mode: u.c.mode.String(), Build: u.build, Swap: u.took, First: !m.started, Direct: u.direct, How: u.how, Restored: u.restoring})
+	m.fx.emit(Event{Kind: EventSwapped, Upstream: u.c.upstream, Mode: u.c.mode.String(), Build: u.build, Swap: u.took, First: !m.started, Direct: u.direct, How: u.how, Restored: u.restoring, app: u.c})
 	m.started = true
 	m.warnOnce(u.c)
 	if old != nil && old != u.c {

@@ -2,6 +2,7 @@ package devloop
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/golocal/golocal/internal/devtest"
 )
 
 const buildTimeout = 90 * time.Second
@@ -510,20 +513,8 @@ func TestServeAppSwapsWithoutFailures(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds an app on golocal's serve package")
 	}
-	repo, err := FindModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	src := func(v string) string { return strings.ReplaceAll(serveApp, "VERSION", v) }
-	dir := writeModule(t, map[string]string{
-		"go.mod":  "module example.test/sapp\n\ngo 1.26\n\nrequire github.com/golocal/golocal v0.0.0\n\nreplace github.com/golocal/golocal => " + repo + "\n",
-		"go.sum":  string(sum),
-		"main.go": src("v1"),
-	})
+	dir := kitModule(t, src("v1"))
 	l := startLoop(t, Options{Dir: dir, BuildFlags: []string{"-mod=mod"}, BaseEnv: append(os.Environ(), "GOPROXY=off", "GOFLAGS=")})
 	e := l.waitFor(EventSwapped, buildTimeout)
 	var sent, failed atomic.Int64
@@ -560,6 +551,14 @@ func TestServeAppSwapsWithoutFailures(t *testing.T) {
 		t.Errorf("%d of %d requests failed", failed.Load(), sent.Load())
 	}
 	t.Logf("modes: %s then %s", e.Mode, e2.Mode)
+}
+
+// kitModule writes a module whose main.go is mainGo and which uses this
+// checkout's golocal packages (see devtest.KitModule).
+func kitModule(t *testing.T, mainGo string) string {
+	t.Helper()
+	gomod, gosum := devtest.KitModule(t, "example.test/sapp")
+	return writeModule(t, map[string]string{"go.mod": gomod, "go.sum": gosum, "main.go": mainGo})
 }
 
 const stubbornApp = `package main
@@ -605,5 +604,82 @@ func TestAppOnIPv6LoopbackPortIsFound(t *testing.T) {
 	}
 	if body, err := get(e.Upstream); err != nil || body != "v6" {
 		t.Fatalf("%q %v", body, err)
+	}
+}
+
+// adminApp serves on PORT with an admin server on a fresh loopback port
+// (127.0.0.1:0) that answers VERSION, as serve.Options.Admin does.
+const adminApp = `package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+
+	"github.com/golocal/golocal/serve"
+)
+
+func main() {
+	ln, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv("PORT"))
+	if err != nil {
+		panic(err)
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "app VERSION") })
+	admin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "admin VERSION") })
+	o := serve.Options{Admin: &serve.Admin{Addr: "127.0.0.1:0", Handler: admin}}
+	if err := serve.Run(context.Background(), ln, h, o); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+`
+
+func TestAdminAddressStaysAcrossReloads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds an app on golocal's serve package")
+	}
+	src := func(v string) string { return strings.ReplaceAll(adminApp, "VERSION", v) }
+	dir := kitModule(t, src("v1"))
+	l := startLoop(t, Options{Dir: dir, BuildFlags: []string{"-mod=mod"}, BaseEnv: append(os.Environ(), "GOPROXY=off", "GOFLAGS=")})
+	e1 := l.waitFor(EventSwapped, buildTimeout)
+	if e1.Admin == nil {
+		t.Fatal("the first version serves an admin server, but EventSwapped has no Admin URL")
+	}
+	if body, err := get(e1.Admin); err != nil || body != "admin v1" {
+		t.Fatalf("admin URL %s answered %q, %v; want the app's admin server", e1.Admin, body, err)
+	}
+	// What the app logged is the version's own port, not the front's.
+	if e1.Admin.Host == e1.Upstream.Host {
+		t.Errorf("admin URL %s is the app's upstream", e1.Admin)
+	}
+	for _, v := range []string{"v2", "v3"} {
+		writeFile(t, filepath.Join(dir, "main.go"), src(v))
+		e := l.waitFor(EventSwapped, buildTimeout)
+		if e.Admin == nil || e.Admin.String() != e1.Admin.String() {
+			t.Fatalf("after the reload to %s the admin URL is %v, want %s as before", v, e.Admin, e1.Admin)
+		}
+		if body, err := get(e.Admin); err != nil || body != "admin "+v {
+			t.Fatalf("admin URL after the reload to %s answered %q, %v", v, body, err)
+		}
+	}
+	// A version without an admin server: the same URL says so.
+	writeFile(t, filepath.Join(dir, "main.go"), strings.ReplaceAll(serveApp, "VERSION", "v4"))
+	if e := l.waitFor(EventSwapped, buildTimeout); e.Admin != nil {
+		t.Errorf("a version without an admin server swapped with Admin %s", e.Admin)
+	}
+	resp, err := http.Get(e1.Admin.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "no admin server") {
+		t.Errorf("admin URL with no admin server: %d %q, want 503 saying why", resp.StatusCode, body)
+	}
+	l.stop()
+	if _, err := http.Get(e1.Admin.String()); err == nil {
+		t.Error("the admin front still answers after Run returned")
 	}
 }

@@ -2,6 +2,7 @@ package devloop
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -74,6 +75,9 @@ type runEffects struct {
 	// wildcardSeen: a version was found listening on all interfaces (it
 	// is reported once; later versions are not looked at).
 	wildcardSeen atomic.Bool
+	// admin keeps the app's admin server at one address; nil until a
+	// version announces one.
+	admin *adminFront
 }
 
 func newRunEffects(ctx context.Context, r *Runner) *runEffects {
@@ -90,6 +94,9 @@ func newRunEffects(ctx context.Context, r *Runner) *runEffects {
 
 func (fx *runEffects) close() {
 	fx.settle.Stop()
+	if fx.admin != nil {
+		fx.admin.close()
+	}
 }
 
 func (fx *runEffects) startBuild(gen int, paths []string) {
@@ -168,4 +175,34 @@ func (fx *runEffects) removeBinary(path string)  { os.Remove(path) }
 func (fx *runEffects) resetSettle()              { fx.settle.Reset(fx.r.opts.Settle) }
 func (fx *runEffects) stopSettle()               { fx.settle.Stop() }
 func (fx *runEffects) unrelated(p []string) bool { return fx.r.builder.Outside(p) }
-func (fx *runEffects) emit(e Event)              { fx.r.emit(e) }
+
+// emit reports e; on a swap it first points the admin front at the new
+// version's admin server, so e.Admin answers as soon as it is printed.
+func (fx *runEffects) emit(e Event) {
+	if e.Kind == EventSwapped && e.app != nil {
+		e.Admin = fx.pointAdmin(e.app)
+	}
+	fx.r.emit(e)
+}
+
+// pointAdmin forwards the admin front to c's admin server and returns the
+// front's URL, nil when c has none.
+func (fx *runEffects) pointAdmin(c *child) *url.URL {
+	addr := c.adminAddr()
+	if addr == "" {
+		if fx.admin != nil {
+			fx.admin.point("")
+		}
+		return nil
+	}
+	if fx.admin == nil {
+		a, err := openAdminFront()
+		if err != nil {
+			fx.r.emit(Event{Kind: EventWarning, Message: err.Error() + "; use the admin address the app logs"})
+			return nil
+		}
+		fx.admin = a
+	}
+	fx.admin.point(addr)
+	return fx.admin.url
+}

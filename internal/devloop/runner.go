@@ -109,20 +109,26 @@ func (k EventKind) String() string {
 
 // Event is one thing that happened in the loop.
 type Event struct {
-	Kind        EventKind
-	Paths       []string
-	Build       time.Duration // go build wall time
-	Swap        time.Duration // new app start to serving
-	Upstream    *url.URL      // where the serving app listens (EventSwapped)
-	Mode        string        // how it serves: PORT, LISTEN_FDS + READY=1, fixed port
-	First       bool          // the first app of the session
-	Direct      bool          // built by running compile and link directly (see BuildResult.Direct)
-	Restored    bool          // EventSwapped: the previous binary, started again after the new one failed
-	Panic       bool          // EventAppFailed: the app panicked; Diagnostics[0] is where
-	How         string        // which build path was taken and why (see BuildResult.How)
+	Kind     EventKind
+	Paths    []string
+	Build    time.Duration // go build wall time
+	Swap     time.Duration // new app start to serving
+	Upstream *url.URL      // where the serving app listens (EventSwapped)
+	// Admin is, on EventSwapped, the address of the app's admin server
+	// (serve.Options.Admin) that stays the same across reloads; nil when
+	// the serving version has none or does not announce it over sd_notify.
+	Admin       *url.URL
+	Mode        string // how it serves: PORT, LISTEN_FDS + READY=1, fixed port
+	First       bool   // the first app of the session
+	Direct      bool   // built by running compile and link directly (see BuildResult.Direct)
+	Restored    bool   // EventSwapped: the previous binary, started again after the new one failed
+	Panic       bool   // EventAppFailed: the app panicked; Diagnostics[0] is where
+	How         string // which build path was taken and why (see BuildResult.How)
 	Diagnostics []Diagnostic
 	Output      string
 	Message     string
+
+	app *child // EventSwapped: the version now serving
 }
 
 // Runner is the dev loop: it watches, builds, and swaps app versions

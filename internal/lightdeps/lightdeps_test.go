@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/golocal/golocal/internal/devtest"
 )
 
 const module = "github.com/golocal/golocal"
@@ -97,55 +99,21 @@ func kitPackages(t *testing.T, repo string, env []string) []string {
 
 // consumer writes a module that requires golocal through a replace line
 // and whose main imports every kit package.
-func consumer(t *testing.T, repo string, kit []string) string {
+func consumer(t *testing.T, kit []string) string {
 	dir := t.TempDir()
-	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The consumer requires golocal's own versions of its dependencies, as
-	// its go.mod would after go mod tidy: the module graph is then the one
-	// the repository's build already loaded, and listing it needs no
-	// download (GOPROXY=off), whatever the module cache held before.
-	var gomod strings.Builder
-	fmt.Fprintf(&gomod, "module example.test/kitonly\n\ngo 1.26\n\nrequire (\n\t%s v0.0.0\n", module)
-	for _, r := range requirements(t, repo) {
-		fmt.Fprintf(&gomod, "\t%s %s\n", r.Path, r.Version)
-	}
-	fmt.Fprintf(&gomod, ")\n\nreplace %s => %s\n", module, repo)
+	gomod, gosum := devtest.KitModule(t, "example.test/kitonly")
 	var main strings.Builder
 	main.WriteString("// Command kitonly is a service that uses only golocal's kit.\npackage main\n\nimport (\n")
 	for _, p := range kit {
 		fmt.Fprintf(&main, "\t_ %q\n", p)
 	}
 	main.WriteString(")\n\nfunc main() {}\n")
-	for name, content := range map[string]string{"go.mod": gomod.String(), "go.sum": string(sum), "main.go": main.String()} {
+	for name, content := range map[string]string{"go.mod": gomod, "go.sum": gosum, "main.go": main.String()} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return dir
-}
-
-// requirements returns the require lines of the repository's go.mod.
-func requirements(t *testing.T, repo string) []struct{ Path, Version string } {
-	t.Helper()
-	cmd := exec.Command("go", "mod", "edit", "-json")
-	cmd.Dir = repo
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go mod edit -json in %s: %v", repo, err)
-	}
-	var mod struct {
-		Require []struct{ Path, Version string }
-	}
-	if err := json.Unmarshal(out, &mod); err != nil {
-		t.Fatalf("go mod edit -json: %v", err)
-	}
-	if len(mod.Require) == 0 {
-		t.Fatalf("go mod edit -json in %s lists no requirements", repo)
-	}
-	return mod.Require
 }
 
 // chain returns the import path from root to target, for the failure message.
@@ -194,14 +162,14 @@ func TestKitOnlyServiceLinksNoCLIDependency(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}
-	repoOut, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
-	if err != nil {
-		t.Fatalf("cannot find the repository: %v", err)
-	}
-	repo := strings.TrimSpace(string(repoOut))
-	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
+	repo := devtest.RepoRoot(t)
+	// GOPROXY stays as the environment sets it: completing the consumer's
+	// module graph can need go.mod files (testify's, required by a
+	// dependency's go.mod) that golocal's own build never read, and so are
+	// not in a fresh module cache.
+	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local")
 	kit := kitPackages(t, repo, env)
-	dir := consumer(t, repo, kit)
+	dir := consumer(t, kit)
 
 	deps := goList(t, dir, env, "-deps", ".")
 	var third []string
