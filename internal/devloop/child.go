@@ -90,6 +90,8 @@ type childSpec struct {
 	// noSocket: pass no listening socket (LISTEN_FDS), only PORT; see
 	// Options.NoSocketPassing.
 	noSocket bool
+	// noNotify: no NOTIFY_SOCKET (Windows); see Options.noNotify.
+	noNotify bool
 	stdout   io.Writer
 	stderr   io.Writer
 	tempDir  string // for the NOTIFY_SOCKET
@@ -117,24 +119,23 @@ func startChild(spec childSpec) (*child, error) {
 		output: tail.New(16<<10, nil),
 		exited: make(chan struct{}),
 	}
-	notifyPath := filepath.Join(spec.tempDir, "notify-"+strconv.Itoa(spec.sequence))
-	nc, err := serve.ListenNotify(notifyPath)
-	if err != nil {
-		return nil, fmt.Errorf("cannot create the readiness socket: %w", err)
-	}
-	c.notify = nc
-	c.notified = nc.Await("READY=1")
-
 	cmd := exec.Command(spec.binary, spec.args...)
-	cmd.Env = append(append([]string(nil), spec.env...),
-		"PORT="+strconv.Itoa(port),
-		nc.Env(),
-	)
+	cmd.Env = append(append([]string(nil), spec.env...), "PORT="+strconv.Itoa(port))
+	if !spec.noNotify {
+		notifyPath := filepath.Join(spec.tempDir, "notify-"+strconv.Itoa(spec.sequence))
+		nc, err := serve.ListenNotify(notifyPath)
+		if err != nil {
+			return nil, fmt.Errorf("cannot create the readiness socket: %w", err)
+		}
+		c.notify = nc
+		c.notified = nc.Await("READY=1")
+		cmd.Env = append(cmd.Env, nc.Env())
+	}
 	var sock *os.File
 	if !spec.noSocket {
 		sock, c.sockAddr, err = passSocket(cmd)
 		if err != nil {
-			nc.Close()
+			c.closeNotify()
 			return nil, fmt.Errorf("cannot pass a socket to %s: %w", spec.binary, err)
 		}
 		// The app holds the socket from its start; the runner's copy must
@@ -149,7 +150,7 @@ func startChild(spec childSpec) (*child, error) {
 	c.started = time.Now()
 	group, err := startGroup(cmd)
 	if err != nil {
-		nc.Close()
+		c.closeNotify()
 		return nil, fmt.Errorf("cannot start %s: %w", spec.binary, err)
 	}
 	c.group = group
@@ -158,9 +159,16 @@ func startChild(spec childSpec) (*child, error) {
 	go func() {
 		c.exitErr = cmd.Wait()
 		close(c.exited)
-		nc.Close()
+		c.closeNotify()
 	}()
 	return c, nil
+}
+
+// closeNotify closes the child's readiness socket, if it has one.
+func (c *child) closeNotify() {
+	if c.notify != nil {
+		c.notify.Close()
+	}
 }
 
 func orDiscard(w io.Writer) io.Writer {

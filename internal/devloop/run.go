@@ -126,7 +126,7 @@ func (fx *runEffects) startApp(req upRequest) {
 	uctx, cancel := context.WithCancel(fx.ctx)
 	fx.upCancel = cancel
 	r.sequence++
-	spec := childSpec{binary: req.binary, args: r.opts.Args, env: r.appEnv, noSocket: r.opts.NoSocketPassing, stdout: r.opts.Stdout, stderr: r.opts.Stderr, tempDir: r.tempDir, sequence: r.sequence, root: r.root}
+	spec := childSpec{binary: req.binary, args: r.opts.Args, env: r.appEnv, noSocket: r.opts.NoSocketPassing, noNotify: r.opts.noNotify, stdout: r.opts.Stdout, stderr: r.opts.Stderr, tempDir: r.tempDir, sequence: r.sequence, root: r.root}
 	go func() {
 		if req.stopFirst != nil {
 			req.stopFirst.stop(r.opts.Grace)

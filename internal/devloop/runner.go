@@ -67,6 +67,10 @@ type Options struct {
 	// Windows, which cannot pass sockets to a child this way, and the
 	// default there.
 	NoSocketPassing bool
+	// noNotify gives each version no NOTIFY_SOCKET: readiness is then an
+	// answer on PORT or on the app's own port. Windows has no unixgram
+	// sockets; tests set it to take that path on Linux.
+	noNotify bool
 	// Stdout and Stderr receive the app's output (default: discarded).
 	Stdout, Stderr io.Writer
 	// OnEvent receives every event, one call at a time. It runs on the
@@ -164,7 +168,7 @@ func New(opts Options) (*Runner, error) {
 		opts.Dir = "."
 	}
 	if runtime.GOOS == "windows" {
-		opts.NoSocketPassing = true
+		opts.NoSocketPassing, opts.noNotify = true, true
 	}
 	for d, v := range map[*time.Duration]time.Duration{&opts.Grace: 3 * time.Second, &opts.DrainDelay: 250 * time.Millisecond, &opts.ReadyTimeout: 30 * time.Second, &opts.Settle: 300 * time.Millisecond, &opts.Debounce: 40 * time.Millisecond} {
 		if *d <= 0 {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -129,29 +130,60 @@ func TestLameDuckVersionGetsNoRequestsAfterSwap(t *testing.T) {
 	}
 }
 
-// NoSocketPassing (the only mode on Windows) passes PORT and no socket,
-// and still swaps without a failed request.
+// NoSocketPassing passes PORT and no socket, and still swaps without a
+// failed request. Windows adds no NOTIFY_SOCKET (noNotify): an app on
+// golocal's serve package is then ready when it answers on PORT.
 func TestNoSocketPassingSwapsOnPort(t *testing.T) {
-	src := func(v string) string {
-		return strings.Replace(appSource(v), "func main() {", "func main() {\n\tif os.Getenv(\"LISTEN_FDS\") != \"\" {\n\t\tpanic(\"LISTEN_FDS is set\")\n\t}", 1)
+	guard := func(src, env string) string {
+		return strings.Replace(src, "func main() {", "func main() {\n\tif os.Getenv(\""+env+"\") != \"\" {\n\t\tpanic(\""+env+" is set\")\n\t}", 1)
 	}
-	if !strings.Contains(src("x"), "LISTEN_FDS is set") {
-		t.Fatal("appSource changed: the check was not inserted")
+	serveSrc := func(v string) string {
+		return guard(guard(strings.ReplaceAll(serveApp, "VERSION", v), "LISTEN_FDS"), "NOTIFY_SOCKET")
 	}
-	dir := writeModule(t, map[string]string{"main.go": src("v1")})
-	l, front := withFront(t, Options{Dir: dir, NoSocketPassing: true})
-	if e := l.waitFor(EventSwapped, buildTimeout); e.Mode != modePort.String() {
-		t.Fatalf("mode %q, want PORT", e.Mode)
+	tests := []struct {
+		name string
+		src  func(v string) string
+		kit  bool // the app imports golocal's serve
+		opts Options
+	}{
+		{"PORT app", func(v string) string { return guard(appSource(v), "LISTEN_FDS") }, false, Options{NoSocketPassing: true}},
+		{"as on Windows, a serve app", serveSrc, true, Options{NoSocketPassing: true, noNotify: true,
+			BuildFlags: []string{"-mod=mod"}, BaseEnv: append(os.Environ(), "GOPROXY=off", "GOFLAGS=")}},
 	}
-	stop := make(chan struct{})
-	sent, failed, done := hammer(t, front, false, stop)
-	writeFile(t, filepath.Join(dir, "main.go"), src("v2"))
-	l.waitFor(EventSwapped, buildTimeout)
-	time.Sleep(300 * time.Millisecond)
-	close(stop)
-	<-done
-	if failed.Load() != 0 || sent.Load() == 0 {
-		t.Errorf("%d of %d requests failed", failed.Load(), sent.Load())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(tt.src("x"), "LISTEN_FDS is set") {
+				t.Fatal("the app's source changed: the check was not inserted")
+			}
+			var dir string
+			if tt.kit {
+				if testing.Short() {
+					t.Skip("builds an app on golocal's serve package")
+				}
+				dir = kitModule(t, tt.src("v1"))
+			} else {
+				dir = writeModule(t, map[string]string{"main.go": tt.src("v1")})
+			}
+			opts := tt.opts
+			opts.Dir = dir
+			l, front := withFront(t, opts)
+			if e := l.waitFor(EventSwapped, buildTimeout); e.Mode != modePort.String() {
+				t.Fatalf("mode %q, want PORT", e.Mode)
+			}
+			stop := make(chan struct{})
+			sent, failed, done := hammer(t, front, false, stop)
+			writeFile(t, filepath.Join(dir, "main.go"), tt.src("v2"))
+			e := l.waitFor(EventSwapped, buildTimeout)
+			if body, err := get(e.Upstream); err != nil || body != "v2" {
+				t.Errorf("after the swap the app answers %q, %v; want v2", body, err)
+			}
+			time.Sleep(300 * time.Millisecond)
+			close(stop)
+			<-done
+			if failed.Load() != 0 || sent.Load() == 0 {
+				t.Errorf("%d of %d requests failed", failed.Load(), sent.Load())
+			}
+		})
 	}
 }
 
