@@ -122,7 +122,10 @@ func newBrowser(t testing.TB, extra ...chromedp.ExecAllocatorOption) *Browser {
 		}
 		t.Skip(msg)
 	}
-	opts := append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir())}, extra...)
+	// TMPDIR: Chromium keeps its singleton socket in a temporary folder
+	// that it removes only on a clean exit; the test's own folder goes
+	// with the test however the browser ended.
+	opts := append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()), chromedp.Env("TMPDIR=" + t.TempDir())}, extra...)
 	for _, f := range Flags {
 		opts = append(opts, chromedp.Flag(f, true))
 	}

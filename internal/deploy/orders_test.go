@@ -36,6 +36,15 @@ var (
 	ordersBinErr  error
 )
 
+// TestMain removes the orders binary built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if ordersBin != "" {
+		os.RemoveAll(filepath.Dir(ordersBin))
+	}
+	os.Exit(code)
+}
+
 // buildOrders builds examples/orders once per test binary.
 func buildOrders(t *testing.T) string {
 	t.Helper()

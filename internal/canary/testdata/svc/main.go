@@ -62,11 +62,16 @@ func (c *faultyConnector) Connect(context.Context) (driver.Conn, error) {
 
 func (c *faultyConnector) Driver() driver.Driver { return c.drv }
 
+// dbDir holds the database; it is removed on every way out (return from
+// run, the deliberate crash), so runs leave nothing in the temp folder.
+var dbDir string
+
 func openDB(getenv func(string) string) (*sql.DB, error) {
 	dir, err := os.MkdirTemp("", "svc-db-")
 	if err != nil {
 		return nil, err
 	}
+	dbDir = dir
 	fail, _ := strconv.ParseFloat(getenv("SVC_DB_FAIL"), 64)
 	db := sql.OpenDB(&faultyConnector{dsn: filepath.Join(dir, "svc.db"), fail: fail, drv: &sqlite.Driver{}})
 	// No idle connections: every query opens one, so the injected fault
@@ -85,10 +90,16 @@ func openDB(getenv func(string) string) (*sql.DB, error) {
 }
 
 func run(ctx context.Context, getenv func(string) string) error {
+	defer func() {
+		if dbDir != "" {
+			os.RemoveAll(dbDir)
+		}
+	}()
 	db, err := openDB(getenv)
 	if err != nil {
 		return err
 	}
+	defer db.Close()
 	m, err := metrics.New(metrics.Options{Namespace: "svc", NoRuntimeCollectors: true})
 	if err != nil {
 		return err
@@ -169,6 +180,7 @@ func crashAfter(getenv func(string) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if seen.Add(1) > n {
 			fmt.Fprintln(os.Stderr, "svc: fatal: crashing on purpose after", n, "requests")
+			os.RemoveAll(dbDir)
 			os.Exit(2)
 		}
 		next.ServeHTTP(w, r)
