@@ -607,38 +607,17 @@ func TestAppOnIPv6LoopbackPortIsFound(t *testing.T) {
 	}
 }
 
-// adminApp serves on PORT with an admin server on a fresh loopback port
-// (127.0.0.1:0) that answers VERSION, as serve.Options.Admin does.
-const adminApp = `package main
-
-import (
-	"context"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
-
-	"github.com/golocal/golocal/serve"
-)
-
-func main() {
-	ln, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv("PORT"))
-	if err != nil {
-		panic(err)
-	}
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "app VERSION") })
-	admin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "admin VERSION") })
-	o := serve.Options{Admin: &serve.Admin{Addr: "127.0.0.1:0", Handler: admin}}
-	if err := serve.Run(context.Background(), ln, h, o); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-}
-`
+// adminApp is serveApp with an admin server on a fresh loopback port
+// (127.0.0.1:0) that answers "admin VERSION", as serve.Options.Admin does.
+var adminApp = strings.Replace(serveApp, "serve.Options{}",
+	`serve.Options{Admin: &serve.Admin{Addr: "127.0.0.1:0", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "admin VERSION") })}}`, 1)
 
 func TestAdminAddressStaysAcrossReloads(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds an app on golocal's serve package")
+	}
+	if !strings.Contains(adminApp, "admin VERSION") {
+		t.Fatal("serveApp changed: no admin server was added")
 	}
 	src := func(v string) string { return strings.ReplaceAll(adminApp, "VERSION", v) }
 	dir := kitModule(t, src("v1"))
