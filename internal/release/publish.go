@@ -17,10 +17,25 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
+// Annotations cosign's OCI layout code (`cosign save`, `cosign verify
+// --local-image`) finds the signed entity and its signatures and
+// attestations by, in the layout's index.
+const (
+	layoutKindAnnotation    = "kind"
+	layoutKindImage         = "dev.cosignproject.cosign/image"
+	layoutKindImageIndex    = "dev.cosignproject.cosign/imageIndex"
+	layoutKindSignatures    = "dev.cosignproject.cosign/sigs"
+	layoutKindAttestations  = "dev.cosignproject.cosign/atts"
+	layoutRefNameAnnotation = "org.opencontainers.image.ref.name"
+)
+
 // WriteLayout writes the release into an OCI image layout directory: the
 // image (or index) named by its tag, and the signature and attestation
 // images under cosign's tag names, so that a copy to a registry (crane,
-// oras, skopeo) carries them along.
+// oras, skopeo) carries them along. Each entry also carries cosign's
+// "kind" annotation, so `cosign verify --local-image` reads the layout;
+// cosign takes the first entry of each kind, so for it a layout should hold
+// one release.
 func (a *Artifact) WriteLayout(dir string) error {
 	p, err := layout.FromPath(dir)
 	if err != nil {
@@ -28,19 +43,19 @@ func (a *Artifact) WriteLayout(dir string) error {
 			return fmt.Errorf("OCI layout %s: %v", dir, err)
 		}
 	}
-	refName := func(s string) layout.Option {
-		return layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": s})
+	annotate := func(ref, kind string) layout.Option {
+		return layout.WithAnnotations(map[string]string{layoutRefNameAnnotation: ref, layoutKindAnnotation: kind})
 	}
 	if a.Index != nil {
-		err = p.AppendIndex(a.Index, refName(a.Ref.TagStr()))
+		err = p.AppendIndex(a.Index, annotate(a.Ref.TagStr(), layoutKindImageIndex))
 	} else {
-		err = p.AppendImage(a.Images[0], refName(a.Ref.TagStr()))
+		err = p.AppendImage(a.Images[0], annotate(a.Ref.TagStr(), layoutKindImage))
 	}
 	if err != nil {
 		return err
 	}
 	for _, s := range a.signed() {
-		if err := p.AppendImage(s.img, refName(s.tag)); err != nil {
+		if err := p.AppendImage(s.img, annotate(s.tag, s.kind)); err != nil {
 			return err
 		}
 	}
@@ -63,16 +78,21 @@ func (a *Artifact) WriteTarball(path string) error {
 	return f.Close()
 }
 
+// signedImage is a signature or attestation image, its tag and its kind in
+// an OCI layout.
 type signedImage struct {
-	tag string
-	img v1.Image
+	tag, kind string
+	img       v1.Image
 }
 
 func (a *Artifact) signed() []signedImage {
 	if a.Signature == nil {
 		return nil
 	}
-	return []signedImage{{SignatureTag(a.Digest), a.Signature}, {AttestationTag(a.Digest), a.Attestations}}
+	return []signedImage{
+		{SignatureTag(a.Digest), layoutKindSignatures, a.Signature},
+		{AttestationTag(a.Digest), layoutKindAttestations, a.Attestations},
+	}
 }
 
 // PushError says what did reach the registry before a push failed.
