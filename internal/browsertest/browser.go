@@ -112,6 +112,22 @@ func NewWithHome(t testing.TB, home string) *Browser {
 	return newBrowser(t, chromedp.Env("HOME="+home))
 }
 
+// chromiumTemp returns a folder for the browser's TMPDIR, removed when the
+// test ends. Chromium keeps its singleton socket in a temporary folder that
+// it removes only on a clean exit, so the test removes it however the
+// browser ended. It is not t.TempDir(): a folder named after a long test
+// makes the socket's path longer than the 107 bytes a unix socket allows,
+// and Chromium then refuses to start.
+func chromiumTemp(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "cr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
 func newBrowser(t testing.TB, extra ...chromedp.ExecAllocatorOption) *Browser {
 	t.Helper()
 	path, ok := ExecPath(os.Getenv)
@@ -122,10 +138,7 @@ func newBrowser(t testing.TB, extra ...chromedp.ExecAllocatorOption) *Browser {
 		}
 		t.Skip(msg)
 	}
-	// TMPDIR: Chromium keeps its singleton socket in a temporary folder
-	// that it removes only on a clean exit; the test's own folder goes
-	// with the test however the browser ended.
-	opts := append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()), chromedp.Env("TMPDIR=" + t.TempDir())}, extra...)
+	opts := append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()), chromedp.Env("TMPDIR=" + chromiumTemp(t))}, extra...)
 	for _, f := range Flags {
 		opts = append(opts, chromedp.Flag(f, true))
 	}
