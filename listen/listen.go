@@ -71,7 +71,12 @@ type Attempt struct {
 
 // Result is the listener obtained and how.
 type Result struct {
-	// Listener is ready to Accept; the caller closes it.
+	// Listener is ready to Accept; the caller closes it. A socket
+	// opened here is plain TCP, not Multipath TCP (which Go's
+	// net.ListenConfig uses by default on Linux since Go 1.24): serve's
+	// close refuses new handshakes with a socket filter while it takes
+	// the accept queue, and MPTCP sockets take no filter. HTTP clients
+	// rarely speak MPTCP, and those that do fall back to TCP.
 	Listener net.Listener
 	// Addr is the address actually bound ("127.0.0.1:8081"), resolved when
 	// port 0 was asked for.
@@ -158,7 +163,8 @@ func Listen(ctx context.Context, opts Options) (*Result, error) {
 
 	ephLow, ephHigh := EphemeralRange()
 	var attempts []Attempt
-	lc := net.ListenConfig{}
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false) // see Result.Listener
 	for _, c := range candidates {
 		addr := c.ep.String()
 		ln, err := lc.Listen(ctx, network, addr)

@@ -6,4 +6,4 @@ import "net"
 
 // acceptBacklog is implemented on Linux only; elsewhere the listener is
 // closed as it is (see backlog_linux.go).
-func acceptBacklog(net.Listener) ([]net.Conn, bool) { return nil, false }
+func acceptBacklog(net.Listener) ([]net.Conn, bool, error) { return nil, false, nil }

@@ -175,7 +175,8 @@ type trackedListener struct {
 	// beforeAccept, when set (tests only), runs at the start of every
 	// Accept: it holds the accept loop so that connections queue up.
 	beforeAccept func()
-	// noDrain (tests only) makes closeDrained a plain Close.
+	// noDrain makes closeDrained a plain Close (Options.SharedListener,
+	// and tests).
 	noDrain bool
 }
 
@@ -207,9 +208,9 @@ func (l *trackedListener) Close() error {
 
 // closeDrained closes the listener after taking the connections queued in
 // its kernel backlog (see acceptBacklog) for Accept to hand out. It
-// returns how many were taken.
-func (l *trackedListener) closeDrained() int {
-	n := 0
+// returns how many were taken, and why new handshakes could not be held
+// off meanwhile, if they could not.
+func (l *trackedListener) closeDrained() (n int, filterErr error) {
 	l.closeOnce.Do(func() {
 		// Hold mu from before the close until pending is filled, so that
 		// no Accept can see the listener closed with pending still empty.
@@ -218,7 +219,7 @@ func (l *trackedListener) closeDrained() int {
 		var conns []net.Conn
 		ok := false
 		if !l.noDrain {
-			conns, ok = acceptBacklog(l.Listener)
+			conns, ok, filterErr = acceptBacklog(l.Listener)
 		}
 		if !ok {
 			l.closeErr = l.Listener.Close()
@@ -227,7 +228,7 @@ func (l *trackedListener) closeDrained() int {
 		n = len(conns)
 		l.pending = append(l.pending, conns...)
 	})
-	return n
+	return n, filterErr
 }
 
 // closePending closes the backlog connections Accept did not hand out

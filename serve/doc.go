@@ -38,7 +38,11 @@
 // shutting down, because net/http drops such requests without an answer
 // (golang/go#75591); on Linux it takes the connections still queued in
 // the kernel's accept backlog before closing the listener, because the
-// close would reset them after their clients had sent a request; and it
+// close would reset them after their clients had sent a request — with
+// new handshakes held off by a socket filter meanwhile, so none completes
+// between the last accept and the close (a client whose SYN was dropped
+// then is refused after its retransmit, having sent nothing; a Multipath
+// TCP listener takes no filter, so listen.Listen opens plain TCP); and it
 // asks HTTP/1.1 clients to close
 // ("Connection: close") instead of closing idle connections under them.
 // The drain test and `go run ./bench/drain` check the result: a child

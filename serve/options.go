@@ -151,6 +151,18 @@ type Options struct {
 	// Tests pass a fake to point notifications at their own socket.
 	Getenv func(string) string
 
+	// SharedListener says another process holds the listening socket too
+	// and keeps it after this one stops: systemd socket activation
+	// (Accept=no), or a supervisor that hands one socket to each new
+	// version. The stop then only closes this process's descriptor; the
+	// socket keeps listening and the kernel keeps its queued connections
+	// for the next process. By default (false) the stop takes the queue
+	// itself and stops the socket listening, which would leave a shared
+	// socket refusing every connection until its owner recreates it.
+	// (golocal dev and listen.PassSockets-style parents that close their
+	// copy once the child started do not share the socket.)
+	SharedListener bool
+
 	// Test hooks (set through export_test.go): beforeAccept holds the
 	// accept loop; noBacklogDrain closes the listener without taking its
 	// backlog, as before.

@@ -136,7 +136,7 @@ func (r *runner) run(ctx context.Context, ln net.Listener, h http.Handler) error
 
 	srv := r.newServer(h, r.conns)
 	accepting := make(chan struct{})
-	l := &trackedListener{Listener: ln, accepting: accepting, beforeAccept: o.beforeAccept, noDrain: o.noBacklogDrain}
+	l := &trackedListener{Listener: ln, accepting: accepting, beforeAccept: o.beforeAccept, noDrain: o.noBacklogDrain || o.SharedListener}
 	mainErr := make(chan error, 1)
 	go func() {
 		if srv.TLSConfig != nil {
@@ -270,13 +270,17 @@ func (r *runner) stop(reason string, srv *http.Server, ln *trackedListener, admi
 	// first (Linux), since the close would reset them: their clients may
 	// have sent a request and could not tell whether it ran. Serve gets
 	// them before it sees the listener closed.
-	backlog := ln.closeDrained()
+	backlog, filterErr := ln.closeDrained()
 	<-mainErr // Serve's "use of closed network connection", or nil after an accept failure
 	// After an accept failure Serve had already returned: whatever the
 	// backlog gave is closed, as the kernel would have done.
 	ln.closePending()
 	active, idle := r.conns.counts()
-	r.log.Info("serve: listener closed; draining", "active", active, "idle", idle, "taken_from_backlog", backlog)
+	attrs = []any{"active", active, "idle", idle, "taken_from_backlog", backlog}
+	if filterErr != nil {
+		attrs = append(attrs, "new_connections_held", "no: "+filterErr.Error())
+	}
+	r.log.Info("serve: listener closed; draining", attrs...)
 
 	var shutdownErr error
 	if !forced {

@@ -184,7 +184,12 @@ func orDiscard(w io.Writer) io.Writer {
 // between fork and exec). The caller closes the returned file once the
 // command started.
 func passSocket(cmd *exec.Cmd) (*os.File, net.Addr, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// Plain TCP, as listen.Listen opens it: serve's close holds new
+	// handshakes off with a socket filter, which a Multipath TCP socket
+	// (net.Listen's default) cannot take.
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -85,6 +85,11 @@ type Report struct {
 	// TCP handshake (connect: connection reset by peer) as the listener
 	// closed: the dial failed, so no request was ever sent.
 	RefusedInHandshake int `json:"refused_in_handshake"`
+	// RefusedAfterRetransmit counts the refused connections whose dial
+	// took over half a second: serve's close drops new SYNs while it
+	// takes the accept queue, so a client whose SYN came then retransmits
+	// it about a second later and is refused. Part of Refused.
+	RefusedAfterRetransmit int `json:"refused_after_retransmit"`
 	// Resets counts requests on a connection the client saw established
 	// that was reset or closed without an answer (ECONNRESET, EPIPE, EOF):
 	// the client cannot tell whether the request ran. A clean drain has
@@ -112,6 +117,10 @@ type Report struct {
 	ProbeAfterSignal   time.Duration `json:"probe_after_signal_ns"`
 	ProbeWhileDraining bool          `json:"probe_while_draining"`
 	ProbeError         string        `json:"probe_error,omitempty"`
+	// ProbeHeld counts probe dials refused only after a retransmitted
+	// SYN (see RefusedAfterRetransmit) before the one that was refused
+	// at once.
+	ProbeHeld int `json:"probe_held"`
 
 	// NotifiedReady and NotifiedStopping: the child sent READY=1 and
 	// STOPPING=1 on NOTIFY_SOCKET.
@@ -181,8 +190,8 @@ func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "requests:  sent %d  accepted %d  completed %d  refused %d  resets %d  failed %d\n",
 		r.Sent, r.Accepted, r.Completed, r.Refused+r.RefusedInHandshake, r.Resets, r.Failed)
 	fmt.Fprintf(w, "  accepted = reached the child's handler (the child's count; %d handlers finished writing); %d were in flight at SIGTERM\n", r.Finished, r.InFlightAtSignal)
-	fmt.Fprintf(w, "  refused  = %d connection refused after the listener closed + %d reset during connect; no request was sent\n",
-		r.Refused, r.RefusedInHandshake)
+	fmt.Fprintf(w, "  refused  = %d connection refused after the listener closed (%d after a SYN retransmit: the close held it off) + %d reset during connect; no request was sent\n",
+		r.Refused, r.RefusedAfterRetransmit, r.RefusedInHandshake)
 	fmt.Fprintf(w, "  resets   = reset or closed without an answer after connecting (%d on connections the child never accepted)\n", r.ResetsNotAccepted)
 	for _, f := range r.Failures {
 		fmt.Fprintf(w, "  failure: %s\n", f)
@@ -192,8 +201,8 @@ func (r *Report) WriteText(w io.Writer) {
 		if r.ProbeWhileDraining {
 			state = "child still draining"
 		}
-		fmt.Fprintf(w, "new connection after the listener closed: refused in %s (%s after SIGTERM, %s)\n",
-			ms(r.ProbeDial), ms(r.ProbeAfterSignal), state)
+		fmt.Fprintf(w, "new connection after the listener closed: refused in %s (%s after SIGTERM, %s; %d earlier dials held off by the close, refused after a retransmit)\n",
+			ms(r.ProbeDial), ms(r.ProbeAfterSignal), state, r.ProbeHeld)
 	} else {
 		fmt.Fprintf(w, "new connection after the listener closed: NOT refused: %s\n", r.ProbeError)
 	}
@@ -237,6 +246,15 @@ func (c *Config) defaults() {
 	}
 }
 
+// dialTimeout is well above the kernel's first SYN retransmit (1 s), so
+// a client whose SYN serve's close dropped is refused, as a real client
+// with a default timeout would be, rather than timing out.
+const dialTimeout = 3 * time.Second
+
+// heldDial: a refused dial that took longer was refused after a SYN
+// retransmit, not at once.
+const heldDial = 500 * time.Millisecond
+
 // requestTimeout bounds every client request: far above the longest
 // handler sleep, so only a hang reaches it.
 const requestTimeout = 5 * time.Second
@@ -264,7 +282,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	// Run owns the listening socket and hands it to the child, as the
 	// golocal dev runner and systemd do; it knows the address up front.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// Plain TCP, as listen.Listen and systemd open it: serve's close
+	// filters new handshakes, which a Multipath TCP socket (net.Listen's
+	// default) cannot take.
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("draintest: listening on loopback: %w", err)
 	}
@@ -404,13 +427,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-// probe dials every 2 ms after SIGTERM until a dial is refused: the first
-// refusal shows the listener closed, and its duration shows it was
-// refused at once rather than left hanging. Successful dials (the listener
-// is still open during the lame duck) are closed at once without sending
-// anything.
+// probe dials every 2 ms after SIGTERM until a dial is refused at once:
+// that shows the listener closed and refuses rather than leaves clients
+// hanging. Successful dials (the listener is still open during the lame
+// duck) are closed at once without sending anything. A dial whose SYN
+// came while the close held new handshakes off is refused after the
+// kernel's retransmit, about a second later: counted, and dialled again.
 func probe(rep *Report, signalled time.Time, exited <-chan struct{}, limit time.Duration) {
-	d := net.Dialer{Timeout: time.Second}
+	d := net.Dialer{Timeout: dialTimeout}
 	deadline := signalled.Add(limit)
 	for time.Now().Before(deadline) {
 		start := time.Now()
@@ -419,6 +443,10 @@ func probe(rep *Report, signalled time.Time, exited <-chan struct{}, limit time.
 		if err == nil {
 			c.Close()
 			time.Sleep(2 * time.Millisecond)
+			continue
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) && took > heldDial && rep.ProbeHeld < 3 {
+			rep.ProbeHeld++
 			continue
 		}
 		if errors.Is(err, syscall.ECONNREFUSED) {
@@ -451,6 +479,7 @@ type outcome struct {
 	bodyOK         bool
 	localAddr      string // of the last connection the request used
 	reused         bool
+	dial           time.Duration // of the last connection dialled, once ended
 }
 
 type load struct {
@@ -479,7 +508,7 @@ func (l *load) signalled() bool { return l.signal.Load() != 0 }
 
 func (l *load) newTransport(keepAlive bool) *http.Transport {
 	t := &http.Transport{
-		DialContext:           (&net.Dialer{Timeout: time.Second}).DialContext,
+		DialContext:           (&net.Dialer{Timeout: dialTimeout}).DialContext,
 		DisableKeepAlives:     !keepAlive,
 		MaxIdleConnsPerHost:   1,
 		ResponseHeaderTimeout: requestTimeout,
@@ -550,7 +579,14 @@ func (l *load) do(client *http.Client, ms int) outcome {
 	o := outcome{started: time.Now()}
 	l.inFlight.Add(1)
 	defer l.inFlight.Add(-1)
+	// The transport dials in a goroutine of its own, which may outlive
+	// the request: the dial's duration is kept atomically.
+	var connectStart, dialNanos atomic.Int64
 	trace := &httptrace.ClientTrace{
+		ConnectStart: func(string, string) { connectStart.Store(time.Now().UnixNano()) },
+		ConnectDone: func(string, string, error) {
+			dialNanos.Store(time.Now().UnixNano() - connectStart.Load())
+		},
 		GotConn: func(info httptrace.GotConnInfo) {
 			o.localAddr = info.Conn.LocalAddr().String()
 			o.reused = info.Reused
@@ -572,6 +608,7 @@ func (l *load) do(client *http.Client, ms int) outcome {
 		o.bodyOK = err == nil && len(body) == bodySize && bytes.HasPrefix(body, []byte(want))
 	}
 	o.ended = time.Now()
+	o.dial = time.Duration(dialNanos.Load())
 	l.mu.Lock()
 	l.outcomes = append(l.outcomes, o)
 	l.mu.Unlock()
@@ -601,6 +638,9 @@ func (l *load) classify(rep *Report, accepted map[string]bool, haveConns bool) {
 			note("200 with a wrong or truncated body (%s)", when)
 		case errors.Is(o.err, syscall.ECONNREFUSED):
 			rep.Refused++
+			if o.dial > heldDial {
+				rep.RefusedAfterRetransmit++
+			}
 		case dialRejected(o.err) && !o.ended.Before(signal):
 			rep.RefusedInHandshake++
 		case isReset(o.err):
