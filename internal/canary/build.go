@@ -138,7 +138,7 @@ func buildBaseline(ctx context.Context, goCmd string, spec BuildSpec, b *Built) 
 // goBuild builds spec.Package in dir into out.
 func goBuild(ctx context.Context, goCmd string, spec BuildSpec, dir, out string, v Version) error {
 	flags := append([]string{"-trimpath", "-buildvcs=false"}, spec.Flags...)
-	res, err := devloop.Build(ctx, devloop.BuildOptions{GoCmd: goCmd, Dir: dir, Root: dir, Package: spec.Package, Flags: flags, Env: spec.Env}, out)
+	res, err := devloop.Build(ctx, devloop.BuildOptions{GoCmd: goCmd, Dir: dir, Root: dir, Package: spec.Package, Flags: flags, Env: spec.Env, NoReplay: true}, out)
 	if err != nil {
 		var msg strings.Builder
 		msg.Write(res.Output)

@@ -51,10 +51,17 @@ func TestMain(m *testing.M) {
 
 // svcOptions is a canary run of testdata/svc against its own build, with
 // env added to the candidate.
+// svcEnv is testdata/svc's environment: a TMPDIR of the test's own, which
+// the test removes, for the folder svc keeps its database in (a version
+// killed mid-run cannot remove it itself).
+func svcEnv(t *testing.T) []string {
+	return []string{"TMPDIR=" + t.TempDir()}
+}
+
 func svcOptions(t *testing.T, candidateEnv ...string) Options {
 	return Options{
 		Build:   BuildSpec{Dir: ".", Package: "./testdata/svc", Baseline: builtSvc(t)},
-		Run:     RunSpec{VersionEnv: [2][]string{nil, candidateEnv}, AdminEnv: "ADMIN_ADDR", Grace: 2 * time.Second},
+		Run:     RunSpec{Env: svcEnv(t), VersionEnv: [2][]string{nil, candidateEnv}, AdminEnv: "ADMIN_ADDR", Grace: 2 * time.Second},
 		Routing: Routing{Mode: ByWeight, Weight: 50},
 		Addr:    "127.0.0.1:0",
 		Targets: []Target{{"GET", "/"}, {"GET", "/items/1"}, {"GET", "/items/2"}, {"GET", "/about"}},

@@ -20,7 +20,7 @@ func TestIdenticalBuildsPass(t *testing.T) {
 	passed := 0
 	for i := range runs {
 		tmp := t.TempDir()
-		versions, err := StartVersions(context.Background(), RunSpec{Binary: [2]string{bin, bin}, AdminEnv: "ADMIN_ADDR", TempDir: tmp, Grace: 2 * time.Second})
+		versions, err := StartVersions(context.Background(), RunSpec{Binary: [2]string{bin, bin}, Env: svcEnv(t), AdminEnv: "ADMIN_ADDR", TempDir: tmp, Grace: 2 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -54,6 +54,8 @@ func TestCanaryMissingRefExits3(t *testing.T) {
 // JSON report fails that route and the exit status is 1.
 func TestCanaryReplayJSON(t *testing.T) {
 	t.Chdir("../canary")
+	// testdata/svc keeps its database in a folder of TMPDIR: the test's.
+	t.Setenv("TMPDIR", t.TempDir())
 	bin := filepath.Join(t.TempDir(), "svc")
 	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/svc").CombinedOutput(); err != nil {
 		t.Fatalf("building testdata/svc: %v\n%s", err, out)

@@ -38,6 +38,10 @@ type BuildOptions struct {
 	KeepDebugInfo bool
 	// Env is the build environment (default: the runner's).
 	Env []string
+	// NoReplay builds without recording the compile and link commands
+	// (go build -x -work) that a Builder repeats directly on the next
+	// edit: for one-off builds and when fast builds are off.
+	NoReplay bool
 }
 
 // BuildResult is one finished build.
@@ -65,6 +69,9 @@ func (o BuildOptions) BuildArgs(out string) []string {
 	// -x prints the compile and link commands and -work keeps their import
 	// configuration, so that the next edit can repeat them directly.
 	args := []string{"build", "-x", "-work", "-o", out}
+	if o.NoReplay {
+		args = []string{"build", "-o", out}
+	}
 	hasLDFlags := false
 	for _, f := range o.Flags {
 		if f == "-ldflags" || strings.HasPrefix(f, "-ldflags=") || strings.HasPrefix(f, "--ldflags") {
@@ -189,10 +196,14 @@ type Builder struct {
 	planWhy  string            // why plan cannot be used, when checked
 	archives map[string]string // current archive of each package (plan's, then fast builds')
 	archSeq  int               // the build that made archives
-	prog     *Program          // nil while loading or when it could not be loaded
+	prog     *Program          // the last model loaded (stale while a newer one loads); nil if none or it failed
 	progSeq  int               // builds started when prog was asked for
 	progErr  error
-	loadGen  int
+	loadSeq  int  // builds started when the latest load was asked for
+	loadGen  int  // the latest load asked for; an older one's result is dropped
+	deferred bool // the latest load waits for Settled (or refreshDelay)
+	closed   bool
+	timer    *time.Timer
 	inFlight map[int]*fastJob
 	owned    []string // fast build folders and retired work folders
 }
@@ -206,10 +217,16 @@ func NewBuilder(o BuildOptions, tempDir, noFast string) *Builder {
 	if f := compileFlag(o.Flags); noFast == "" && f != "" {
 		b.noFast = "build flag " + f
 	}
+	// With fast builds off no plan is ever replayed: go build need not
+	// print and keep one.
+	b.opts.NoReplay = b.opts.NoReplay || b.noFast != ""
 	return b
 }
 
-// Program returns the current model, nil while it loads.
+// Program returns the latest model loaded, nil before the first one. After
+// a go build it may be the previous one until the next has loaded: still
+// the best answer to which files matter (see Outside, Embedded), while the
+// fast path waits for the fresh one.
 func (b *Builder) Program() *Program {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -217,14 +234,30 @@ func (b *Builder) Program() *Program {
 }
 
 // Outside reports whether paths cannot change the program (see
-// Program.Outside); false while that is not known.
-func (b *Builder) Outside(paths []string) bool { return b.Program().Outside(b.opts.Root, paths) }
+// Program.Outside); false while that is not known, which includes while
+// the model of the last go build is not loaded yet: that build may have
+// added the very import that brings paths in.
+func (b *Builder) Outside(paths []string) bool {
+	b.mu.Lock()
+	p := b.prog
+	if b.progSeq < b.loadSeq || b.progErr != nil {
+		p = nil
+	}
+	b.mu.Unlock()
+	return p.Outside(b.opts.Root, paths)
+}
 
 // Embedded reports whether the program embeds the file at abs.
 func (b *Builder) Embedded(abs string) bool { return b.Program().Embedded(abs) }
 
 // Close stops loading the model and removes what the Builder kept.
 func (b *Builder) Close() {
+	b.mu.Lock()
+	b.closed = true
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	b.mu.Unlock()
 	b.cancel()
 	b.loads.Wait()
 	b.mu.Lock()
@@ -273,10 +306,10 @@ func (b *Builder) fastJobLocked(seq int, paths []string) (*fastJob, string) {
 		return nil, "first build"
 	case b.plan == nil:
 		return nil, "the last go build failed"
-	case b.prog == nil && b.progErr != nil:
-		return nil, "the package graph could not be loaded: " + b.progErr.Error()
-	case b.prog == nil || b.progSeq < b.planSeq:
+	case b.progSeq < b.planSeq || b.prog == nil && b.progErr == nil:
 		return nil, "the package graph is still loading"
+	case b.progErr != nil:
+		return nil, "the package graph could not be loaded: " + b.progErr.Error()
 	}
 	if b.planWhy == "" {
 		b.planWhy = b.prog.checkCompiles(b.plan.compiles)
@@ -414,24 +447,67 @@ func (b *Builder) adoptFull(seq int, res BuildResult, err error) {
 		b.archives = maps.Clone(res.plan.archives)
 	}
 	b.collectLocked()
-	if b.progSeq < seq {
-		b.refreshLocked(seq)
+	if b.loadSeq < seq {
+		b.deferRefreshLocked(seq)
 	}
 }
 
-// refreshLocked forgets the model and loads it again in the background.
+// refreshDelay bounds how long a model load asked for after a go build
+// waits for Settled.
+const refreshDelay = time.Second
+
+// refreshLocked loads the model again in the background, now.
 func (b *Builder) refreshLocked(seq int) {
-	b.prog, b.progErr, b.progSeq = nil, nil, seq
+	b.loadSeq = seq
 	b.loadGen++
-	gen := b.loadGen
+	b.deferred = false
+	b.startLoadLocked(b.loadGen, seq)
+}
+
+// deferRefreshLocked asks for the model again but starts loading it only
+// when the runner says the new version is serving (Settled), or after
+// refreshDelay: go list -deps -export competes with the new version's
+// start for the CPU, and the swap is what the user waits for.
+func (b *Builder) deferRefreshLocked(seq int) {
+	b.loadSeq = seq
+	b.loadGen++
+	b.deferred = true
+	if b.timer == nil {
+		b.timer = time.AfterFunc(refreshDelay, b.Settled)
+	} else {
+		b.timer.Reset(refreshDelay)
+	}
+}
+
+// Settled tells the Builder the build's outcome is served (or has failed):
+// a model load it deferred starts now.
+func (b *Builder) Settled() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.deferred || b.closed {
+		return
+	}
+	b.deferred = false
+	b.timer.Stop()
+	b.startLoadLocked(b.loadGen, b.loadSeq)
+}
+
+func (b *Builder) startLoadLocked(gen, seq int) {
+	if b.closed {
+		return
+	}
 	b.loads.Add(1)
 	go func() {
 		defer b.loads.Done()
 		p, err := LoadProgram(b.ctx, b.opts.GoCmd, b.opts.Dir, b.opts.Package, b.opts.Tags, b.opts.Flags, b.opts.Env)
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		if gen == b.loadGen {
-			b.prog, b.progErr = p, err
+		if gen != b.loadGen {
+			return // a newer load was asked for
+		}
+		b.progSeq, b.progErr = seq, err
+		if err == nil {
+			b.prog = p
 		}
 	}()
 }

@@ -56,9 +56,12 @@ func Value() string { return "store:STORE" }
 `
 )
 
-// builderReady waits until b's model is loaded for its last go build.
+// builderReady waits until b's model is loaded for its last go build. It
+// first says the build is settled, as the runner does once the new
+// version serves.
 func builderReady(t *testing.T, b *Builder) {
 	t.Helper()
+	b.Settled()
 	waitUntil(t, 60*time.Second, "the program model", func() bool {
 		b.mu.Lock()
 		defer b.mu.Unlock()

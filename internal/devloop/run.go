@@ -178,11 +178,17 @@ func (fx *runEffects) unrelated(p []string) bool { return fx.r.builder.Outside(p
 
 // emit reports e; on a swap it first points the admin front at the new
 // version's admin server, so e.Admin answers as soon as it is printed.
+// Once a build's outcome is settled (served, failed to build or to
+// start), the Builder may load the program model it deferred.
 func (fx *runEffects) emit(e Event) {
 	if e.Kind == EventSwapped && e.app != nil {
 		e.Admin = fx.pointAdmin(e.app)
 	}
 	fx.r.emit(e)
+	switch e.Kind {
+	case EventSwapped, EventBuildFailed, EventAppFailed:
+		fx.r.builder.Settled()
+	}
 }
 
 // pointAdmin forwards the admin front to c's admin server and returns the

@@ -149,7 +149,7 @@ func build(ctx context.Context, o *Options, tmp string) (string, error) {
 	// GOTMPDIR keeps go build's -work folder inside tmp, removed with it.
 	env := append(os.Environ(), "GOTMPDIR="+tmp)
 	flags := append([]string{"-trimpath"}, o.BuildFlags...)
-	res, err := devloop.Build(ctx, devloop.BuildOptions{GoCmd: goCmd, Dir: root, Root: root, Package: pkg, Flags: flags, KeepDebugInfo: true, Env: env}, out)
+	res, err := devloop.Build(ctx, devloop.BuildOptions{GoCmd: goCmd, Dir: root, Root: root, Package: pkg, Flags: flags, KeepDebugInfo: true, Env: env, NoReplay: true}, out)
 	if err != nil {
 		var b strings.Builder
 		for _, d := range res.Diagnostics {
