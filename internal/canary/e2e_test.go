@@ -92,9 +92,12 @@ func TestSlowRouteFailsOnlyThere(t *testing.T) {
 	if r := routeByName(t, rep, "GET /about"); r.Verdict != Fail || r.Latency == nil || r.Latency.Shift < 15 {
 		t.Errorf("/about: verdict %s, latency %+v; want fail with a shift near 20 ms", r.Verdict, r.Latency)
 	}
+	// The routes left alone must not fail. Marginal is allowed: two
+	// versions on one loaded 2-core machine share its CPU, and CI once saw
+	// "/" marginal at p=0.047 with a 0.9 ms shift.
 	for _, name := range []string{"GET /{$}", "GET /items/{id}"} {
-		if r := routeByName(t, rep, name); r.Verdict != Pass {
-			t.Errorf("%s: verdict %s (%v), want pass", name, r.Verdict, r.Reasons)
+		if r := routeByName(t, rep, name); r.Verdict != Pass && r.Verdict != Marginal {
+			t.Errorf("%s: verdict %s (%v), want pass (or marginal)", name, r.Verdict, r.Reasons)
 		}
 	}
 	if !rep.Identical {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/golocal/golocal/internal/devloop"
+	"github.com/golocal/golocal/internal/procnet"
 )
 
 // Options describe one audit.
@@ -273,23 +274,50 @@ func baseEnv(tmp string) []string {
 }
 
 // waitListening waits until the service accepts on port, it exits, or the
-// timeout passes.
+// timeout passes. The port was free when chosen, but another process may
+// have bound it since: an answer counts only when the port's listener
+// belongs to the service (or a process it started), where the process
+// table can say (Linux /proc, lsof on macOS).
 func waitListening(ctx context.Context, p *process, port int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	other := false
 	for {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			return nil
+			if listensOn(p.pid(), port) {
+				return nil
+			}
+			other = true
 		}
 		if p.exited() {
 			p.out.waitClosed(time.Second)
 			return &StartError{Phase: "start", Err: fmt.Errorf("the service exited (%s) before listening on %s", p.exitDescription(), addr), Output: p.out.tail(30)}
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return &StartError{Phase: "listen", Err: fmt.Errorf("the service did not listen on %s (PORT=%d) within %v (--start-timeout); does it read PORT", addr, port, timeout), Output: p.out.tail(30)}
+			why := "does it read PORT"
+			if other {
+				why = "another process listens on that port now (it was free when chosen); run verify again"
+			}
+			return &StartError{Phase: "listen", Err: fmt.Errorf("the service did not listen on %s (PORT=%d) within %v (--start-timeout); %s", addr, port, timeout, why), Output: p.out.tail(30)}
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
+}
+
+// listensOn reports whether pid or one of its descendants listens on
+// port; true when the process table cannot be read (the answer on the
+// port is then taken as the service's, as before).
+func listensOn(pid, port int) bool {
+	held, err := procnet.ListeningPortsOf(append([]int{pid}, procnet.Descendants(pid)...)...)
+	if err != nil {
+		return true
+	}
+	for _, ap := range held {
+		if int(ap.Port()) == port {
+			return true
+		}
+	}
+	return false
 }
