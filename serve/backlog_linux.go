@@ -73,10 +73,10 @@ func acceptBacklog(ln net.Listener) (conns []net.Conn, ok bool, filterErr error)
 //  3. The descriptors become net.Conns; ln is closed.
 func takeBacklog(ln net.Listener, o backlogOptions) (conns []net.Conn, ok bool, filterErr error) {
 	var sc syscall.Conn
-	_, isTCP := ln.(*net.TCPListener)
+	isTCP := false
 	switch l := ln.(type) {
 	case *net.TCPListener:
-		sc = l
+		sc, isTCP = l, true
 	case *net.UnixListener:
 		sc = l
 	default:

@@ -142,16 +142,7 @@ func TestBacklogNotTakenFromWrappedListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	ln := &countingListener{Listener: inner}
-	ctx, stop := context.WithCancel(context.Background())
-	ready := make(chan struct{})
-	runErr := make(chan error, 1)
-	go func() {
-		runErr <- serve.Run(ctx, ln, http.NotFoundHandler(), serve.Options{
-			IgnoreSignals: true, Getenv: func(string) string { return "" }, Logger: quiet,
-			OnReady: func(serve.Ready) { close(ready) },
-		})
-	}()
-	<-ready
+	stop, runErr := runReady(ln, serve.Options{})
 	resp, err := http.Get("http://" + inner.Addr().String() + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -381,16 +372,7 @@ func TestSharedListenerKeepsListening(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			ctx, stop := context.WithCancel(context.Background())
-			ready := make(chan struct{})
-			runErr := make(chan error, 1)
-			go func() {
-				runErr <- serve.Run(ctx, ln, http.NotFoundHandler(), serve.Options{
-					IgnoreSignals: true, Getenv: func(string) string { return "" }, Logger: quiet,
-					OnReady: func(serve.Ready) { close(ready) }, SharedListener: tt.shared,
-				})
-			}()
-			<-ready
+			stop, runErr := runReady(ln, serve.Options{SharedListener: tt.shared})
 			stop()
 			if err := <-runErr; err != nil {
 				t.Fatalf("serve.Run: %v", err)
@@ -418,4 +400,18 @@ func TestSharedListenerKeepsListening(t *testing.T) {
 			got.Close()
 		})
 	}
+}
+
+// runReady runs serve.Run on ln with a NotFound handler, o's settings
+// plus quiet test defaults, and returns once it is ready: stop cancels
+// it, and runErr receives what Run returned.
+func runReady(ln net.Listener, o serve.Options) (stop context.CancelFunc, runErr <-chan error) {
+	ctx, stop := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	errc := make(chan error, 1)
+	o.IgnoreSignals, o.Getenv, o.Logger = true, func(string) string { return "" }, quiet
+	o.OnReady = func(serve.Ready) { close(ready) }
+	go func() { errc <- serve.Run(ctx, ln, http.NotFoundHandler(), o) }()
+	<-ready
+	return stop, errc
 }

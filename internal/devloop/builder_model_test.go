@@ -26,9 +26,7 @@ func TestModelLoadWaitsForSettled(t *testing.T) {
 		"main.go":        mainSrc,
 		"other/other.go": "package other\n\nconst V = \"o\"\n",
 	})
-	tmp := t.TempDir()
-	b := NewBuilder(BuildOptions{GoCmd: goCmd, Dir: dir, Root: dir, Package: ".", Env: append(os.Environ(), "GOTMPDIR="+tmp)}, tmp, "")
-	defer b.Close()
+	b, tmp := testBuilder(t, goCmd, dir)
 	ctx := context.Background()
 	if _, err := b.Build(ctx, nil, filepath.Join(tmp, "bin-1")); err != nil {
 		t.Fatal(err)

@@ -95,9 +95,7 @@ func TestFastBuildBehavesLikeGoBuild(t *testing.T) {
 		"internal/web/templates/page.txt": "page:v0",
 		"internal/store/store.go":         strings.Replace(diffStore, "STORE", "v0", 1),
 	})
-	tmp := t.TempDir()
-	b := NewBuilder(BuildOptions{GoCmd: goCmd, Dir: dir, Root: dir, Package: ".", Env: append(os.Environ(), "GOTMPDIR="+tmp)}, tmp, "")
-	defer b.Close()
+	b, tmp := testBuilder(t, goCmd, dir)
 	ctx := context.Background()
 	n := 0
 	build := func(paths []string) BuildResult {
@@ -195,9 +193,7 @@ func TestBuilderSafePaths(t *testing.T) {
 		"web/web.go":   "package web\n\nfunc N() int { return 1 }\n",
 		"cdep/cdep.go": "package cdep\n\n// static int one(void) { return 1; }\nimport \"C\"\n\nfunc N() int { return int(C.one()) }\n",
 	})
-	tmp := t.TempDir()
-	b := NewBuilder(BuildOptions{GoCmd: goCmd, Dir: dir, Root: dir, Package: ".", Env: append(os.Environ(), "GOTMPDIR="+tmp)}, tmp, "")
-	defer b.Close()
+	b, tmp := testBuilder(t, goCmd, dir)
 	ctx := context.Background()
 	if _, err := b.Build(ctx, nil, filepath.Join(tmp, "first")); err != nil {
 		t.Fatal(err)
@@ -281,4 +277,15 @@ func TestRunnerSafePaths(t *testing.T) {
 		}
 		return last.Kind == EventSwapped && last.How == "full: go.mod changed"
 	})
+}
+
+// testBuilder returns a Builder for the main package of dir whose go
+// build and fast builds work in a temporary folder (returned), closed at
+// the end of the test.
+func testBuilder(t *testing.T, goCmd, dir string) (*Builder, string) {
+	t.Helper()
+	tmp := t.TempDir()
+	b := NewBuilder(BuildOptions{GoCmd: goCmd, Dir: dir, Root: dir, Package: ".", Env: append(os.Environ(), "GOTMPDIR="+tmp)}, tmp, "")
+	t.Cleanup(b.Close)
+	return b, tmp
 }
