@@ -12,12 +12,19 @@
 //     drivers (pgx, modernc.org/sqlite) linked in, handlers in the
 //     sub-package internal/web, edited there (target: ≤ 0.6× the floor);
 //   - service-full: the same with --no-fast-build, against the floor of
-//     "go build -ldflags=-s -w" + start (target: ≤ 1.05×).
+//     "go build -ldflags=-s -w" + start with golocal's own build settings
+//     (CGO_ENABLED=0 when golocal dev chose it): what golocal adds around
+//     go build (target: ≤ 1.05×).
 //
 // For each edit it measures the time from the save to the first response
-// carrying the new body through the dev front. Alternating with those
-// edits, it measures the floor on a copy of the app: edit, go build, start,
-// first response. Two background clients (one keep-alive, one opening a
+// carrying the new body through the dev front, the way a browser sees it:
+// the measuring client listens on the dev front's live-reload stream
+// (/__golocal/events) and asks for the page when a reload arrives (and
+// every 100 ms in case one is missed). It does not poll the front while
+// the build runs, which would take CPU from the build that the floor's
+// build does not lose. Alternating with those edits, it measures the floor
+// on a copy of the app: edit, go build, start, first response (polled every
+// 3 ms once the build is done). Two background clients (one keep-alive, one opening a
 // fresh connection per request) send a request every 5 ms through the
 // front for the whole run and count every failure (transport error or a
 // status other than 200). Everything is on loopback and bounded in time.
@@ -47,10 +54,13 @@ import (
 	"github.com/golocal/golocal/internal/devtest"
 )
 
-// pollEvery is how often the measuring client asks for the new body, for
-// golocal dev and for the floor alike. Each answer through the front costs
-// CPU that the build needs, so it is not made finer than needed.
+// pollEvery is how often the measuring client asks the floor's app for
+// the new body once its build is done.
 const pollEvery = 3 * time.Millisecond
+
+// fallbackEvery is how often the measuring client asks the dev front for
+// the new body when no reload event came.
+const fallbackEvery = 100 * time.Millisecond
 
 // appKind is one app the bench edits: its files with BODY in the edited
 // file, and how to measure it.
@@ -62,6 +72,8 @@ type appKind struct {
 	floorFlags []string // extra go build flags of the floor
 	floorName  string
 	target     float64
+	// sameConfig: the floor builds with golocal's own choice of cgo.
+	sameConfig bool
 }
 
 // serviceGoMod pins the service app's third-party modules to the versions
@@ -151,7 +163,7 @@ func kinds() []appKind {
 			edited: "main.go", floorName: "go build + start", target: 0.5},
 		{name: "service", files: service, edited: "internal/web/web.go", floorName: "go build + start", target: 0.6},
 		{name: "service-full", files: service, edited: "internal/web/web.go", devArgs: []string{"--no-fast-build"},
-			floorFlags: []string{"-ldflags=-s -w"}, floorName: "go build -ldflags='-s -w' + start", target: 1.05},
+			floorFlags: []string{"-ldflags=-s -w"}, floorName: "go build -ldflags='-s -w' + start", target: 1.05, sameConfig: true},
 	}
 }
 
@@ -220,8 +232,12 @@ func run() error {
 	fmt.Println("summary (medians, save → new body served):")
 	for _, r := range results {
 		ratio := float64(median(r.dev)) / float64(median(r.floor))
-		fmt.Printf("  %-13s golocal dev %5d ms   %-36s %5d ms   %.2f× (target ≤ %.2f) %s   failed requests %d over %d reloads %s\n",
-			r.kind.name, median(r.dev).Milliseconds(), r.kind.floorName, median(r.floor).Milliseconds(), ratio, r.kind.target, verdict(ratio <= r.kind.target), r.failed, len(r.dev), verdict(r.failed == 0))
+		fmt.Printf("  %-13s golocal dev %5d ms   %-50s %5d ms   %.2f× (target ≤ %.2f) %s   failed requests %d over %d reloads %s\n",
+			r.kind.name, median(r.dev).Milliseconds(), r.floorName, median(r.floor).Milliseconds(), ratio, r.kind.target, verdict(ratio <= r.kind.target), r.failed, len(r.dev), verdict(r.failed == 0))
+	}
+	fmt.Println("golocal dev's first build, per app (its cgo choice applies to every later build):")
+	for _, r := range results {
+		fmt.Printf("  %-13s %s\n", r.kind.name, r.config)
 	}
 	fmt.Printf("load average after: %s\n", loadAverage())
 	return nil
@@ -247,11 +263,15 @@ func prepare(cfg config, k appKind) (appDir, floorDir string, err error) {
 		if out, err := exec.Command("go", "-C", d, "mod", "tidy").CombinedOutput(); err != nil {
 			return "", "", fmt.Errorf("go mod tidy for the %s app: %v\n%s", k.name, err, out)
 		}
-		// Warm the build cache for both so that neither pays for the
-		// standard library or the third-party modules.
-		args := append(append([]string{"-C", d, "build", "-o", filepath.Join(d, "warm")}, k.floorFlags...), ".")
-		if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
-			return "", "", fmt.Errorf("warming the build cache: %v\n%s", err, out)
+		// Warm the build cache for both, with cgo and without, so that
+		// neither pays for the standard library or the third-party modules.
+		for _, cgo := range []string{"CGO_ENABLED=1", "CGO_ENABLED=0"} {
+			args := append(append([]string{"-C", d, "build", "-o", filepath.Join(d, "warm")}, k.floorFlags...), ".")
+			cmd := exec.Command("go", args...)
+			cmd.Env = append(os.Environ(), cgo)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return "", "", fmt.Errorf("warming the build cache (%s): %v\n%s", cgo, err, out)
+			}
 		}
 	}
 	return appDir, floorDir, nil
@@ -259,6 +279,8 @@ func prepare(cfg config, k appKind) (appDir, floorDir string, err error) {
 
 type result struct {
 	kind       appKind
+	floorName  string
+	config     string // how golocal dev built first (its cgo choice)
 	dev, floor []time.Duration
 	failed     int64
 }
@@ -266,7 +288,7 @@ type result struct {
 // measure runs golocal dev on appDir and edits it cfg.edits times,
 // alternating with the floor on floorDir.
 func measure(cfg config, k appKind, appDir, floorDir string) (result, error) {
-	res := result{kind: k}
+	res := result{kind: k, floorName: k.floorName}
 	frontPort, err := freePort()
 	if err != nil {
 		return res, err
@@ -307,6 +329,18 @@ func measure(cfg config, k appKind, appDir, floorDir string) (result, error) {
 	// The first go build's package graph loads in the background: let it
 	// finish before the first measured edit.
 	time.Sleep(2 * time.Second)
+	res.config = firstHow(logFile.Name())
+	var floorEnv []string
+	if k.sameConfig && strings.Contains(res.config, "CGO_ENABLED=0") {
+		floorEnv = []string{"CGO_ENABLED=0"}
+		res.floorName = "CGO_ENABLED=0 " + k.floorName
+	}
+	events, stopEvents, err := listenEvents(front + "__golocal/events")
+	if err != nil {
+		_ = stopDev()
+		return res, err
+	}
+	defer stopEvents()
 
 	ctx, stopClients := context.WithCancel(context.Background())
 	keepAlive := &client{name: "keep-alive", c: &http.Client{Timeout: 10 * time.Second}}
@@ -319,11 +353,12 @@ func measure(cfg config, k appKind, appDir, floorDir string) (result, error) {
 	var runErr error
 	for i := 1; i <= cfg.edits; i++ {
 		body := "v" + strconv.Itoa(i)
+		drain(events)
 		if err := save(filepath.Join(appDir, k.edited), k.files[k.edited], body); err != nil {
 			runErr = err
 			break
 		}
-		d, err := waitBody(poller, front, body, 120*time.Second)
+		d, err := waitReloaded(poller, front, body, events, 120*time.Second)
 		if err != nil {
 			runErr = fmt.Errorf("edit %d: %v (log: %s)", i, err, tail(logFile.Name()))
 			break
@@ -332,7 +367,7 @@ func measure(cfg config, k appKind, appDir, floorDir string) (result, error) {
 		// Let the old version retire before measuring the floor, so the
 		// two measurements do not share the CPU.
 		time.Sleep(400 * time.Millisecond)
-		f, err := floorOnce(floorDir, k, i)
+		f, err := floorOnce(floorDir, k, i, floorEnv)
 		if err != nil {
 			runErr = err
 			break
@@ -350,7 +385,7 @@ func measure(cfg config, k appKind, appDir, floorDir string) (result, error) {
 		return res, runErr
 	}
 	fmt.Printf("golocal dev save → new body (n=%d): median %d ms, min %d ms, max %d ms\n", len(res.dev), median(res.dev).Milliseconds(), slices.Min(res.dev).Milliseconds(), slices.Max(res.dev).Milliseconds())
-	fmt.Printf("floor %s → new body (n=%d): median %d ms, min %d ms, max %d ms\n", k.floorName, len(res.floor), median(res.floor).Milliseconds(), slices.Min(res.floor).Milliseconds(), slices.Max(res.floor).Milliseconds())
+	fmt.Printf("floor %s → new body (n=%d): median %d ms, min %d ms, max %d ms\n", res.floorName, len(res.floor), median(res.floor).Milliseconds(), slices.Min(res.floor).Milliseconds(), slices.Max(res.floor).Milliseconds())
 	res.failed = keepAlive.failed.Load() + fresh.failed.Load()
 	for _, c := range []*client{keepAlive, fresh} {
 		fmt.Printf("background client %-16s %6d requests, %d failed%s\n", c.name+":", c.total.Load(), c.failed.Load(), c.firstErrors())
@@ -445,7 +480,7 @@ func waitBody(c *http.Client, url, body string, timeout time.Duration) (time.Dur
 }
 
 // floorOnce is the baseline: edit, plain go build, start, first response.
-func floorOnce(dir string, k appKind, i int) (time.Duration, error) {
+func floorOnce(dir string, k appKind, i int, env []string) (time.Duration, error) {
 	body := "f" + strconv.Itoa(i)
 	port, err := freePort()
 	if err != nil {
@@ -457,7 +492,9 @@ func floorOnce(dir string, k appKind, i int) (time.Duration, error) {
 	}
 	bin := filepath.Join(dir, "app-"+strconv.Itoa(i))
 	args := append(append([]string{"-C", dir, "build", "-o", bin}, k.floorFlags...), ".")
-	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+	build := exec.Command("go", args...)
+	build.Env = append(os.Environ(), env...)
+	if out, err := build.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("floor build: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin)
@@ -647,4 +684,104 @@ func splitNUL(data []byte, atEOF bool) (int, []byte, error) {
 		return len(data), data, nil
 	}
 	return 0, nil, nil
+}
+
+// firstHow returns the How of the first version golocal dev served.
+func firstHow(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		var e struct {
+			Event string `json:"event"`
+			How   string `json:"how"`
+		}
+		if json.Unmarshal([]byte(line), &e) == nil && e.Event == "swapped" {
+			return e.How
+		}
+	}
+	return ""
+}
+
+// listenEvents reads the dev front's live-reload stream as a browser's
+// EventSource does and sends each event's name on the returned channel.
+func listenEvents(url string) (<-chan string, func(), error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		return nil, nil, fmt.Errorf("live-reload stream: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		cancel()
+		return nil, nil, fmt.Errorf("live-reload stream: status %d", resp.StatusCode)
+	}
+	events := make(chan string, 64)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if name, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+				select {
+				case events <- name:
+				default: // nobody waits: the fallback poll still sees the body
+				}
+			}
+		}
+	}()
+	return events, func() { cancel(); <-done }, nil
+}
+
+// drain empties events of what came before a save.
+func drain(events <-chan string) {
+	for {
+		select {
+		case <-events:
+		default:
+			return
+		}
+	}
+}
+
+// waitReloaded waits for a reload event (or fallbackEvery) and asks url
+// for the page until it answers 200 with body, returning the time since
+// the call.
+func waitReloaded(c *http.Client, url, body string, events <-chan string, timeout time.Duration) (time.Duration, error) {
+	start := time.Now()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	fallback := time.NewTicker(fallbackEvery)
+	defer fallback.Stop()
+	last := "no answer yet"
+	for {
+		select {
+		case <-deadline.C:
+			return 0, fmt.Errorf("no %q within %v (last: %s)", body, timeout, last)
+		case name := <-events:
+			if name != "reload" {
+				continue
+			}
+		case <-fallback.C:
+		}
+		resp, err := c.Get(url)
+		if err != nil {
+			last = err.Error()
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == 200 && string(b) == body {
+			return time.Since(start), nil
+		}
+		last = fmt.Sprintf("%d %q", resp.StatusCode, b)
+	}
 }

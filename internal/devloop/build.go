@@ -206,6 +206,12 @@ type Builder struct {
 	timer    *time.Timer
 	inFlight map[int]*fastJob
 	owned    []string // fast build folders and retired work folders
+
+	firstLoad chan struct{} // closed when the first model load ended
+
+	cgoOnce sync.Once
+	cgo     cgoChoice        // see cgo.go; decided before the first build
+	onCgo   func(msg string) // told when cgo had to be turned back on
 }
 
 // NewBuilder returns a Builder for o whose fast builds write under
@@ -213,7 +219,7 @@ type Builder struct {
 // (e.g. "--no-fast-build").
 func NewBuilder(o BuildOptions, tempDir, noFast string) *Builder {
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &Builder{opts: o, tempDir: tempDir, noFast: noFast, ctx: ctx, cancel: cancel, inFlight: map[int]*fastJob{}}
+	b := &Builder{opts: o, tempDir: tempDir, noFast: noFast, ctx: ctx, cancel: cancel, inFlight: map[int]*fastJob{}, firstLoad: make(chan struct{})}
 	if f := compileFlag(o.Flags); noFast == "" && f != "" {
 		b.noFast = "build flag " + f
 	}
@@ -275,6 +281,12 @@ func (b *Builder) Close() {
 // relative to the module root; nil for a rebuild asked by hand). The
 // result's How says which path it took and why.
 func (b *Builder) Build(ctx context.Context, paths []string, out string) (BuildResult, error) {
+	b.cgoOnce.Do(func() {
+		c := decideCgo(b.ctx, b.opts)
+		b.mu.Lock()
+		b.cgo = c
+		b.mu.Unlock()
+	})
 	b.mu.Lock()
 	b.seq++
 	seq := b.seq
@@ -282,6 +294,11 @@ func (b *Builder) Build(ctx context.Context, paths []string, out string) (BuildR
 		b.refreshLocked(seq)
 	}
 	job, why := b.fastJobLocked(seq, paths)
+	if b.planSeq == 0 {
+		// Until a go build finished, say what was decided about cgo.
+		why += " (" + b.cgo.why + ")"
+	}
+	opts := b.optsLocked()
 	b.mu.Unlock()
 	if job != nil {
 		res, err := b.runFast(ctx, job, out)
@@ -291,10 +308,30 @@ func (b *Builder) Build(ctx context.Context, paths []string, out string) (BuildR
 		}
 		why = "fast build gave up: " + ut.why
 	}
-	res, err := Build(ctx, b.opts, out)
+	res, err := Build(ctx, opts, out)
 	res.How = "full: " + why
+	if err != nil && !errors.Is(err, ErrBuildCanceled) && b.cgoOff() {
+		// A package that only builds with cgo fails without it: if one
+		// is in the graph now, build again with cgo.
+		if needs := b.recheckCgo(false); needs != "" {
+			res, err = Build(ctx, b.options(), out)
+			res.How = "full: " + why + "; " + needs + ", so cgo is on from now on"
+		}
+	}
 	b.adoptFull(seq, res, err)
 	return res, err
+}
+
+func (b *Builder) cgoOff() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.cgo.off
+}
+
+func (b *Builder) options() BuildOptions {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.optsLocked()
 }
 
 // fastJobLocked prepares a fast build for paths, or says why there is none.
@@ -327,7 +364,7 @@ func (b *Builder) fastJobLocked(seq int, paths []string) (*fastJob, string) {
 	if why != "" {
 		return nil, why
 	}
-	job := &fastJob{seq: seq, pkgs: pkgs, prog: b.prog, plan: b.plan, env: b.opts.Env, root: b.opts.Root,
+	job := &fastJob{seq: seq, pkgs: pkgs, prog: b.prog, plan: b.plan, env: b.optsLocked().Env, root: b.opts.Root,
 		dir: filepath.Join(b.tempDir, "fast-"+strconv.Itoa(seq)), archives: maps.Clone(b.archives)}
 	b.inFlight[seq] = job
 	b.owned = append(b.owned, job.dir)
@@ -496,10 +533,15 @@ func (b *Builder) startLoadLocked(gen, seq int) {
 	if b.closed {
 		return
 	}
+	o := b.optsLocked()
+	cgoOff := b.cgo.off
 	b.loads.Add(1)
 	go func() {
 		defer b.loads.Done()
-		p, err := LoadProgram(b.ctx, b.opts.GoCmd, b.opts.Dir, b.opts.Package, b.opts.Tags, b.opts.Flags, b.opts.Env)
+		p, err := LoadProgram(b.ctx, o.GoCmd, o.Dir, o.Package, o.Tags, o.Flags, o.Env)
+		if cgoOff && err == nil {
+			b.recheckCgo(true)
+		}
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		if gen != b.loadGen {
@@ -509,5 +551,69 @@ func (b *Builder) startLoadLocked(gen, seq int) {
 		if err == nil {
 			b.prog = p
 		}
+		select {
+		case <-b.firstLoad:
+		default:
+			close(b.firstLoad)
+		}
 	}()
+}
+
+// notifyingPackages send sd_notify's READY=1 from the programs that link
+// them: golocal's serve and systemd's daemon package.
+var notifyingPackages = []string{
+	"github.com/golocal/golocal/serve",
+	"github.com/coreos/go-systemd/v22/daemon",
+	"github.com/coreos/go-systemd/daemon",
+}
+
+// SendsReady reports whether the program links a package that sends
+// READY=1 (see notifyingPackages), as far as the latest model says. Before
+// the first model has loaded it waits for it, up to wait.
+func (b *Builder) SendsReady(wait time.Duration) bool {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-b.firstLoad:
+	case <-t.C:
+	}
+	p := b.Program()
+	return slices.ContainsFunc(notifyingPackages, p.Links)
+}
+
+// optsLocked returns the build options with the Builder's cgo choice in
+// the environment.
+func (b *Builder) optsLocked() BuildOptions {
+	o := b.opts
+	if b.cgo.off {
+		o.Env = append(slices.Clip(o.Env), CgoOffEnv)
+	}
+	return o
+}
+
+// recheckCgo lists the program's packages with cgo on: when one outside
+// the standard library has cgo files now (a dependency added since the
+// decision), cgo is turned on for good and the plan is dropped (its
+// archives were compiled without cgo). It returns why, or "" when nothing
+// changed. With rebuild, onCgo is told and asks for a new build: the
+// version that is starting was built without cgo.
+func (b *Builder) recheckCgo(rebuild bool) string {
+	users, err := cgoUsers(b.ctx, b.opts)
+	if err != nil || len(users) == 0 {
+		return ""
+	}
+	why := users[0] + " uses cgo"
+	b.mu.Lock()
+	if !b.cgo.off || b.closed {
+		b.mu.Unlock()
+		return ""
+	}
+	b.cgo = cgoChoice{why: why}
+	b.planWhy = "cgo was turned on (" + why + ")"
+	notify := b.onCgo
+	b.mu.Unlock()
+	if rebuild && notify != nil {
+		notify(cgoNeededMessage(why))
+	}
+	return why
 }

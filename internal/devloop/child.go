@@ -61,25 +61,24 @@ func (m readyMode) overlaps() bool { return m != modeFixed }
 
 // child is one running version of the app.
 type child struct {
-	cmd      *exec.Cmd
-	pid      int
-	group    *procGroup
-	binary   string
-	port     int
-	started  time.Time
-	output   *tail.Buffer
-	notify   *serve.NotifyReceiver
-	notified <-chan struct{} // closed on READY=1
-	exited   chan struct{}   // closed when the process has been reaped
-	exitErr  error
-	stopOnce sync.Once
-	sockAddr net.Addr // the socket passed as fd 3; nil without socket passing
-	mode     readyMode
-	upstream *url.URL
-	root     string // module root, for locations in a panic's trace
-	// wildcard is the all-interfaces address the app listens on PORT with
-	// ("0.0.0.0:41234"), "" when it listens on loopback only.
-	wildcard string
+	cmd     *exec.Cmd
+	pid     int
+	group   *procGroup
+	binary  string
+	port    int
+	started time.Time
+	output  *tail.Buffer
+	notify  *serve.NotifyReceiver
+	// expectReady: see childSpec.expectReady.
+	expectReady bool
+	notified    <-chan struct{} // closed on READY=1
+	exited      chan struct{}   // closed when the process has been reaped
+	exitErr     error
+	stopOnce    sync.Once
+	sockAddr    net.Addr // the socket passed as fd 3; nil without socket passing
+	mode        readyMode
+	upstream    *url.URL
+	root        string // module root, for locations in a panic's trace
 }
 
 // childSpec is what startChild needs.
@@ -97,6 +96,10 @@ type childSpec struct {
 	tempDir  string // for the NOTIFY_SOCKET
 	sequence int
 	root     string
+	// expectReady: the program links a package that sends READY=1, so a
+	// connection accepted on PORT or an answer on fd 3 waits for it (the
+	// datagram carries the admin address, and is sent as serving starts).
+	expectReady bool
 }
 
 // startChild starts the app in its own process group with a fresh loopback
@@ -118,6 +121,8 @@ func startChild(spec childSpec) (*child, error) {
 		port:   port,
 		output: tail.New(16<<10, nil),
 		exited: make(chan struct{}),
+
+		expectReady: spec.expectReady && !spec.noNotify,
 	}
 	cmd := exec.Command(spec.binary, spec.args...)
 	cmd.Env = append(append([]string(nil), spec.env...), "PORT="+strconv.Itoa(port))
@@ -252,9 +257,10 @@ func (c *child) waitReady(ctx context.Context, timeout time.Duration) error {
 			c.readyNotified(portAddr)
 			return nil
 		case <-answered.ok:
-			// serve says READY=1 once accepting: the answer may come first.
+			// serve sends READY=1 (with its admin address) from another
+			// goroutine as it starts accepting: the answer may come first.
 			mode := modeShared
-			if c.saidReady() {
+			if c.awaitReady(c.readyWait()) {
 				mode = modeNotify
 			}
 			c.setUpstream(mode, c.sockAddr.String())
@@ -262,6 +268,10 @@ func (c *child) waitReady(ctx context.Context, timeout time.Duration) error {
 		case <-tick.C:
 		}
 		if dialOK(portAddr, 20*time.Millisecond) {
+			// Connected to the backlog of a listener that may not serve
+			// yet: an app that will say READY=1 (and its admin address)
+			// says it as it starts serving.
+			c.awaitReady(c.readyWait())
 			c.setUpstream(modePort, portAddr)
 			return nil
 		}
@@ -280,6 +290,40 @@ func (c *child) waitReady(ctx context.Context, timeout time.Duration) error {
 				return nil
 			}
 		}
+	}
+}
+
+// readyAfterServing bounds how long a child expected to send READY=1
+// (childSpec.expectReady) is given to send it once it accepts on PORT or
+// answers on fd 3. serve sends it within microseconds of its first
+// accept; apps not expected to send it are not waited for.
+const readyAfterServing = time.Second
+
+func (c *child) readyWait() time.Duration {
+	if c.expectReady {
+		return readyAfterServing
+	}
+	return 0
+}
+
+// awaitReady reports whether the child sends READY=1 within d (at once
+// when it already has; false without a notify socket or when it exits).
+func (c *child) awaitReady(d time.Duration) bool {
+	if c.notified == nil {
+		return false
+	}
+	if d <= 0 {
+		return c.saidReady()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c.notified:
+		return true
+	case <-c.exited:
+		return false
+	case <-t.C:
+		return false
 	}
 }
 
@@ -481,23 +525,23 @@ func freeLoopbackPort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// findWildcard sets c.wildcard when the app's listener on its own port
-// (PORT or a fixed one) is bound to all interfaces (0.0.0.0 or [::]), as
-// gin's r.Run() and many tutorials do with ":"+port.
-func (c *child) findWildcard() {
+// findWildcard returns the address when the app's listener on its own
+// port (PORT or a fixed one) is bound to all interfaces (0.0.0.0 or [::]),
+// as gin's r.Run() and many tutorials do with ":"+port; "" otherwise.
+func (c *child) findWildcard() string {
 	if c.upstream == nil || (c.mode != modePort && c.mode != modeFixed) {
-		return
+		return ""
 	}
 	_, portStr, err := net.SplitHostPort(c.upstream.Host)
 	if err != nil {
-		return
+		return ""
 	}
 	pids := append([]int{c.pid}, procnet.Descendants(c.pid)...)
 	held, _ := procnet.ListeningPortsOf(pids...)
 	for _, ap := range held {
 		if ap.Addr().IsUnspecified() && strconv.Itoa(int(ap.Port())) == portStr {
-			c.wildcard = ap.String()
-			return
+			return ap.String()
 		}
 	}
+	return ""
 }

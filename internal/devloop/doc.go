@@ -26,8 +26,12 @@
 // to the group and to any descendant that left it, a grace period, SIGKILL.
 // Run is a state machine (see machine.go) that a test drives event by event.
 //
-// Where the speed comes from: a 40 ms quiet period folds an editor's save
-// burst; builds link with -ldflags=-s -w (about a quarter less link time);
+// Where the speed comes from: a 10 ms quiet period folds an editor's save
+// burst (its events come within a millisecond or two); builds link with
+// -ldflags=-s -w (about a quarter less link time) and, when nothing outside
+// the standard library uses cgo, with CGO_ENABLED=0 as golocal release
+// builds (a static binary: a shorter link and no dynamic loader at each
+// start; see cgo.go); the swap does not wait for the all-interfaces check;
 // and the Builder keeps one model of the program (Program: the package
 // graph from go list -json -deps, reloaded in the background after each go
 // build) to decide, for each change, whether the last go build's plan

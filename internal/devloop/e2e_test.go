@@ -124,6 +124,13 @@ func (l *loop) waitFor(kind EventKind, timeout time.Duration) Event {
 	}
 }
 
+// snapshot returns the events so far.
+func (l *loop) snapshot() []Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Event(nil), l.all...)
+}
+
 func (l *loop) count(kind EventKind) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -209,4 +216,42 @@ func TestSwapServesNewVersion(t *testing.T) {
 		t.Fatalf("v2: %q %v", body, err)
 	}
 	t.Logf("build %v swap %v", e.Build, e.Swap)
+}
+
+// TestAllInterfacesWarnedOnce: an app that listens on ":"+PORT (gin's
+// r.Run(), many tutorials) is reachable from other machines; golocal dev
+// says so once per session, after the swap (the check reads /proc and the
+// swap does not wait for it). An app on 127.0.0.1 gets no warning.
+func TestAllInterfacesWarnedOnce(t *testing.T) {
+	tests := []struct {
+		name, host string
+		warnings   int
+	}{
+		{"all interfaces", `":"`, 1},
+		{"loopback", `"127.0.0.1:"`, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := func(body string) string {
+				return strings.Replace(appSource(body), `"127.0.0.1:"`, tt.host, 1)
+			}
+			dir := writeModule(t, map[string]string{"main.go": src("v1")})
+			l := startLoop(t, Options{Dir: dir})
+			l.waitFor(EventSwapped, 60*time.Second)
+			writeFile(t, filepath.Join(dir, "main.go"), src("v2"))
+			l.waitFor(EventSwapped, 60*time.Second)
+			writeFile(t, filepath.Join(dir, "main.go"), src("v3"))
+			l.waitFor(EventSwapped, 60*time.Second)
+			l.stop() // every warning is emitted before Run returns
+			n := 0
+			for _, e := range l.snapshot() {
+				if e.Kind == EventWarning && strings.Contains(e.Message, "listens on all network interfaces") {
+					n++
+				}
+			}
+			if n != tt.warnings {
+				t.Errorf("%d all-interfaces warnings over three versions, want %d", n, tt.warnings)
+			}
+		})
+	}
 }

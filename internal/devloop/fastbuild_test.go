@@ -107,7 +107,7 @@ func TestFastBuildBehavesLikeGoBuild(t *testing.T) {
 		}
 		return res
 	}
-	if res := build(nil); res.How != "full: first build" {
+	if res := build(nil); !strings.HasPrefix(res.How, "full: first build") {
 		t.Errorf("first build: %q", res.How)
 	}
 	sigWebT := strings.Replace(diffWeb, "store.Value()", "store.Value(2)", 1)

@@ -148,11 +148,10 @@ type machine struct {
 	serving    *child // the version requests go to, if any
 	lastBinary string // the newest good build
 	started    bool   // a version has served in this session
-	warned     map[string]bool
 }
 
 func newMachine(fx effects, pkg string, drain time.Duration) *machine {
-	return &machine{fx: fx, pkg: pkg, drain: drain, warned: map[string]bool{}}
+	return &machine{fx: fx, pkg: pkg, drain: drain}
 }
 
 // State names the machine's state, as "build/app" ("building/serving"), or
@@ -312,7 +311,6 @@ func (m *machine) onUp(u upDone) {
 	m.serving, m.app = u.c, appServing
 	m.fx.emit(Event{Kind: EventSwapped, Upstream: u.c.upstream, Mode: u.c.mode.String(), Build: u.build, Swap: u.took, First: !m.started, Direct: u.direct, How: u.how, Restored: u.restoring, app: u.c})
 	m.started = true
-	m.warnOnce(u.c)
 	if old != nil && old != u.c {
 		m.fx.retire(old, m.drain)
 	}
@@ -353,15 +351,6 @@ func (m *machine) onAppExited(c *child) {
 	}
 	m.fx.emit(Event{Kind: EventHold})
 	m.fx.emit(crashEvent(c, fmt.Sprintf("the app %s while serving; save a file or press r to start it again", c.exitDescription())))
-}
-
-// warnOnce reports, once per session, what a new version does that the
-// user should know about.
-func (m *machine) warnOnce(c *child) {
-	if c.wildcard != "" && !m.warned["wildcard"] {
-		m.warned["wildcard"] = true
-		m.fx.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("the app listens on all network interfaces (%s), so other machines can reach it directly, not only through the loopback dev front; listen on 127.0.0.1:$PORT instead", c.wildcard)})
-	}
 }
 
 // stop ends the session: the running build and start are canceled, the

@@ -412,3 +412,13 @@ func sameSet(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
+
+// Links reports whether the program imports the package at importPath
+// (directly or not); false for a nil Program.
+func (p *Program) Links(importPath string) bool {
+	if p == nil {
+		return false
+	}
+	_, ok := p.byPath[importPath]
+	return ok
+}

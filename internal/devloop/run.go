@@ -2,10 +2,12 @@ package devloop
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -59,6 +61,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		m.step(ev)
 	}
 	r.retiring.Wait()
+	fx.side.Wait()
 	r.emit(Event{Kind: EventStopped})
 	return nil
 }
@@ -75,6 +78,8 @@ type runEffects struct {
 	// wildcardSeen: a version was found listening on all interfaces (it
 	// is reported once; later versions are not looked at).
 	wildcardSeen atomic.Bool
+	// side counts work a start goroutine does after reporting its result.
+	side sync.WaitGroup
 	// admin keeps the app's admin server at one address; nil until a
 	// version announces one.
 	admin *adminFront
@@ -128,6 +133,9 @@ func (fx *runEffects) startApp(req upRequest) {
 	r.sequence++
 	spec := childSpec{binary: req.binary, args: r.opts.Args, env: r.appEnv, noSocket: r.opts.NoSocketPassing, noNotify: r.opts.noNotify, stdout: r.opts.Stdout, stderr: r.opts.Stderr, tempDir: r.tempDir, sequence: r.sequence, root: r.root}
 	go func() {
+		// Before the first model has loaded (the first start), wait for
+		// it a little: it says whether the app will send READY=1.
+		spec.expectReady = r.builder.SendsReady(2 * time.Second)
 		if req.stopFirst != nil {
 			req.stopFirst.stop(r.opts.Grace)
 		}
@@ -137,13 +145,27 @@ func (fx *runEffects) startApp(req upRequest) {
 			err = c.waitReady(uctx, r.opts.ReadyTimeout)
 			if err != nil {
 				c.stop(r.opts.Grace)
-			} else if !fx.wildcardSeen.Load() {
-				c.findWildcard()
-				fx.wildcardSeen.Store(c.wildcard != "")
 			}
 		}
+		fx.side.Add(1) // before the result: Run waits for it after the last one
 		fx.results <- evUp{upDone{upRequest: req, c: c, err: err, took: time.Since(start)}}
+		defer fx.side.Done()
+		if err == nil {
+			fx.lookForWildcard(c)
+		}
 	}()
+}
+
+// lookForWildcard warns, once per session, about a version that listens on
+// all network interfaces. It runs after the version was reported up:
+// reading /proc takes milliseconds the swap need not wait for.
+func (fx *runEffects) lookForWildcard(c *child) {
+	if fx.wildcardSeen.Load() {
+		return
+	}
+	if addr := c.findWildcard(); addr != "" && fx.wildcardSeen.CompareAndSwap(false, true) {
+		fx.r.emit(Event{Kind: EventWarning, Message: fmt.Sprintf("the app listens on all network interfaces (%s), so other machines can reach it directly, not only through the loopback dev front; listen on 127.0.0.1:$PORT instead", addr)})
+	}
 }
 
 func (fx *runEffects) cancelStart() {

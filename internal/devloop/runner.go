@@ -48,7 +48,7 @@ type Options struct {
 	WatchRoots []string
 	Extensions []string
 	Exclude    []string
-	// Debounce is the watcher's quiet period (default 40 ms).
+	// Debounce is the watcher's quiet period (default 10 ms).
 	Debounce time.Duration
 	// Settle is the quiet period used after a change canceled a running
 	// build, so that a stream of saves does not start a build per save
@@ -170,7 +170,7 @@ func New(opts Options) (*Runner, error) {
 	if runtime.GOOS == "windows" {
 		opts.NoSocketPassing, opts.noNotify = true, true
 	}
-	for d, v := range map[*time.Duration]time.Duration{&opts.Grace: 3 * time.Second, &opts.DrainDelay: 250 * time.Millisecond, &opts.ReadyTimeout: 30 * time.Second, &opts.Settle: 300 * time.Millisecond, &opts.Debounce: 40 * time.Millisecond} {
+	for d, v := range map[*time.Duration]time.Duration{&opts.Grace: 3 * time.Second, &opts.DrainDelay: 250 * time.Millisecond, &opts.ReadyTimeout: 30 * time.Second, &opts.Settle: 300 * time.Millisecond, &opts.Debounce: 10 * time.Millisecond} {
 		if *d <= 0 {
 			*d = v
 		}
@@ -235,6 +235,10 @@ func New(opts Options) (*Runner, error) {
 		noFast = NoFastBuildEnv + "=1"
 	}
 	r.builder = NewBuilder(BuildOptions{GoCmd: r.goCmd, Dir: r.opts.Dir, Root: r.root, Package: r.pkg, Flags: r.opts.BuildFlags, Tags: r.opts.Tags, KeepDebugInfo: r.opts.KeepDebugInfo, Env: r.buildEnv}, r.tempDir, noFast)
+	r.builder.onCgo = func(msg string) {
+		r.emit(Event{Kind: EventWarning, Message: msg})
+		r.Rebuild()
+	}
 	return r, nil
 }
 

@@ -48,7 +48,7 @@ type WatchOptions struct {
 	// Exclude holds extra .gitignore-style patterns.
 	Exclude []string
 	// Debounce is the quiet period that folds an editor's save burst
-	// (write temp, rename, chmod) into one change (default 40 ms).
+	// (write temp, rename, chmod) into one change (default 10 ms).
 	Debounce time.Duration
 	// Embedded reports whether the program embeds the file at an absolute
 	// path (see Program.Embedded): its changes rebuild whatever its
@@ -99,7 +99,7 @@ type fileID struct{ dev, ino uint64 }
 // a save that changes nothing is recognised.
 func NewWatcher(opts WatchOptions) (*Watcher, error) {
 	if opts.Debounce <= 0 {
-		opts.Debounce = 40 * time.Millisecond
+		opts.Debounce = 10 * time.Millisecond
 	}
 	if len(opts.Extensions) == 0 {
 		opts.Extensions = DefaultExtensions

@@ -1,0 +1,146 @@
+package devloop
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cgoAvailable skips t unless the go command would build with cgo here
+// (a C compiler is installed).
+func cgoAvailable(t *testing.T, goCmd string) {
+	t.Helper()
+	out, err := exec.Command(goCmd, "env", "CGO_ENABLED").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "1" {
+		t.Skip("cgo is not available (no C compiler): nothing to decide")
+	}
+}
+
+// cgoPackage is a package of the test module that needs cgo: Kind says
+// which variant was linked. With fallback, a !cgo file builds without it
+// (as mattn/go-sqlite3's stub does); without, the package only builds
+// with cgo.
+func cgoPackage(fallback bool) map[string]string {
+	files := map[string]string{"cdep/cdep.go": `package cdep
+
+// #include <stdlib.h>
+import "C"
+
+// Kind says which variant of the package was linked.
+func Kind() string { _ = C.abs(-1); return "cgo" }
+`}
+	if fallback {
+		files["cdep/cdep_stub.go"] = `//go:build !cgo
+
+package cdep
+
+// Kind says which variant of the package was linked.
+func Kind() string { return "nocgo" }
+`
+	}
+	return files
+}
+
+// cdepApp is the shared app answering cdep.Kind().
+var cdepApp = strings.Replace(strings.Replace(portApp, `"os"`, `"os"
+
+	"example.test/app/cdep"`, 1), `fmt.Fprint(w, "BODY")`, `fmt.Fprint(w, cdep.Kind())`, 1)
+
+func TestDecideCgo(t *testing.T) {
+	goCmd, err := findGo(os.Getenv)
+	if err != nil {
+		t.Skip(err)
+	}
+	cgoAvailable(t, goCmd)
+	goenv := filepath.Join(t.TempDir(), "go.env")
+	if err := os.WriteFile(goenv, []byte("CGO_ENABLED=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plain := map[string]string{"main.go": appSource("v1")}
+	withCgo := cgoPackage(false)
+	withCgo["main.go"] = cdepApp
+	tests := []struct {
+		name  string
+		files map[string]string
+		env   []string
+		flags []string
+		off   bool
+		why   string
+	}{
+		{"nothing needs cgo", plain, nil, nil, true, "CGO_ENABLED=0: nothing outside the standard library uses cgo"},
+		{"CGO_ENABLED=1 in the environment", plain, []string{"CGO_ENABLED=1"}, nil, false, "CGO_ENABLED=1 is set"},
+		{"CGO_ENABLED=0 in the environment", plain, []string{"CGO_ENABLED=0"}, nil, false, "CGO_ENABLED=0 is set"},
+		{"CGO_ENABLED in go env's file", plain, []string{"GOENV=" + goenv}, nil, false, "CGO_ENABLED is set in " + goenv},
+		{"-race needs cgo", plain, nil, []string{"-race"}, false, "build flag -race needs cgo"},
+		{"-race in GOFLAGS", plain, []string{"GOFLAGS=-race"}, nil, false, "GOFLAGS -race needs cgo"},
+		{"a package of the module uses cgo", withCgo, nil, nil, false, "example.test/app/cdep uses cgo"},
+	}
+	base := withoutKeys(os.Environ(), "CGO_ENABLED", "GOENV", "GOFLAGS")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeModule(t, tt.files)
+			o := BuildOptions{GoCmd: goCmd, Dir: dir, Root: dir, Package: ".", Flags: tt.flags, Env: append(append([]string(nil), base...), tt.env...)}
+			got := decideCgo(context.Background(), o)
+			if got.off != tt.off || got.why != tt.why {
+				t.Errorf("decideCgo = {off: %v, why: %q}, want {off: %v, why: %q}", got.off, got.why, tt.off, tt.why)
+			}
+		})
+	}
+}
+
+// TestCgoTurnedOnWhenADependencyNeedsIt adds a package that uses cgo to a
+// program golocal dev builds without it: with a !cgo fallback the version
+// built without cgo is replaced by one with it (and a warning says why);
+// without a fallback the build does not fail, it is retried with cgo.
+func TestCgoTurnedOnWhenADependencyNeedsIt(t *testing.T) {
+	goCmd, err := findGo(os.Getenv)
+	if err != nil {
+		t.Skip(err)
+	}
+	cgoAvailable(t, goCmd)
+	for _, fallback := range []bool{true, false} {
+		name := map[bool]string{true: "with a !cgo fallback", false: "cgo only"}[fallback]
+		t.Run(name, func(t *testing.T) {
+			dir := writeModule(t, map[string]string{"main.go": appSource("v1")})
+			l := startLoop(t, Options{Dir: dir, BaseEnv: withoutKeys(os.Environ(), "CGO_ENABLED", "GOENV", "GOFLAGS")})
+			e := l.waitFor(EventSwapped, 90*time.Second)
+			if !strings.Contains(e.How, "CGO_ENABLED=0") {
+				t.Fatalf("first build: How %q does not say cgo is off", e.How)
+			}
+			for name, content := range cgoPackage(fallback) {
+				writeFile(t, filepath.Join(dir, name), content)
+			}
+			writeFile(t, filepath.Join(dir, "main.go"), cdepApp)
+			waitUntil(t, 90*time.Second, "the version built with cgo serves", func() bool {
+				u := l.up.Load()
+				if u == nil {
+					return false
+				}
+				body, err := get(u)
+				return err == nil && body == "cgo"
+			})
+			if n := l.count(EventBuildFailed); n != 0 {
+				t.Errorf("%d failed builds: a build that needs cgo must be retried with it", n)
+			}
+			// With a fallback the build without cgo succeeds and a warning
+			// says why a rebuild follows; without one the failed build is
+			// retried at once and its How says why.
+			said := false
+			for _, e := range l.snapshot() {
+				switch {
+				case fallback && e.Kind == EventWarning:
+					said = said || strings.Contains(e.Message, "example.test/app/cdep uses cgo: building with cgo from now on")
+				case !fallback && e.Kind == EventSwapped:
+					said = said || strings.Contains(e.How, "example.test/app/cdep uses cgo, so cgo is on from now on")
+				}
+			}
+			if !said {
+				t.Errorf("no event says cdep needs cgo: %+v", l.snapshot())
+			}
+		})
+	}
+}
