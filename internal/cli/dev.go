@@ -622,7 +622,9 @@ func (o *devOutput) event(e devloop.Event) {
 		}
 		if e.First {
 			line += p.Dim(" · app serves via " + e.Mode)
-		} else if e.How != "" {
+		}
+		if e.How != "" {
+			// The first build's How also says whether cgo was left out.
 			line += p.Dim(" · " + e.How)
 		}
 		fmt.Fprintln(o.w, line)
