@@ -260,7 +260,7 @@ func (c *child) waitReady(ctx context.Context, timeout time.Duration) error {
 			// serve sends READY=1 (with its admin address) from another
 			// goroutine as it starts accepting: the answer may come first.
 			mode := modeShared
-			if c.awaitReady(c.readyWait()) {
+			if c.awaitReady(ctx, c.readyWait()) {
 				mode = modeNotify
 			}
 			c.setUpstream(mode, c.sockAddr.String())
@@ -271,7 +271,7 @@ func (c *child) waitReady(ctx context.Context, timeout time.Duration) error {
 			// Connected to the backlog of a listener that may not serve
 			// yet: an app that will say READY=1 (and its admin address)
 			// says it as it starts serving.
-			c.awaitReady(c.readyWait())
+			c.awaitReady(ctx, c.readyWait())
 			c.setUpstream(modePort, portAddr)
 			return nil
 		}
@@ -307,8 +307,9 @@ func (c *child) readyWait() time.Duration {
 }
 
 // awaitReady reports whether the child sends READY=1 within d (at once
-// when it already has; false without a notify socket or when it exits).
-func (c *child) awaitReady(d time.Duration) bool {
+// when it already has; false without a notify socket, when it exits or
+// when ctx ends).
+func (c *child) awaitReady(ctx context.Context, d time.Duration) bool {
 	if c.notified == nil {
 		return false
 	}
@@ -321,6 +322,8 @@ func (c *child) awaitReady(d time.Duration) bool {
 	case <-c.notified:
 		return true
 	case <-c.exited:
+		return false
+	case <-ctx.Done():
 		return false
 	case <-t.C:
 		return false
