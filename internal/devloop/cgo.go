@@ -24,7 +24,8 @@ import (
 // The choice is cgo off only when nobody asked for cgo and nothing needs
 // it: CGO_ENABLED is not set (in the environment or go env's file), the
 // go command would enable it, no build flag needs it (-race, -msan, -asan,
-// -buildmode, -linkshared), and no package outside the standard library
+// -buildmode, -linkshared, -ldflags choosing or configuring the external
+// linker), and no package outside the standard library
 // in the program's import graph has cgo or SWIG files. The Builder checks
 // that graph again after every go build (a new dependency may use cgo) and
 // turns cgo back on, with a rebuild, when one does.
@@ -95,12 +96,21 @@ func cgoUsers(ctx context.Context, o BuildOptions) ([]string, error) {
 }
 
 // cgoFlag returns the first build flag that needs cgo (or a C toolchain),
-// or "".
+// or "": the sanitizers, build modes, and linker flags that choose the
+// external linker or pass it flags.
 func cgoFlag(flags []string) string {
-	for _, f := range flags {
-		switch name, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "="); name {
+	for i, f := range flags {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		switch name {
 		case "race", "msan", "asan", "buildmode", "linkshared":
 			return f
+		case "ldflags":
+			if !hasValue && i+1 < len(flags) {
+				value = flags[i+1]
+			}
+			if strings.Contains(value, "linkmode") || strings.Contains(value, "extld") {
+				return f
+			}
 		}
 	}
 	return ""

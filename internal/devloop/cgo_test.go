@@ -77,6 +77,9 @@ func TestDecideCgo(t *testing.T) {
 		{"CGO_ENABLED in go env's file", plain, []string{"GOENV=" + goenv}, nil, false, "CGO_ENABLED is set in " + goenv},
 		{"-race needs cgo", plain, nil, []string{"-race"}, false, "build flag -race needs cgo"},
 		{"-race in GOFLAGS", plain, []string{"GOFLAGS=-race"}, nil, false, "GOFLAGS -race needs cgo"},
+		{"the external linker", plain, nil, []string{"-ldflags=-linkmode=external"}, false, "build flag -ldflags=-linkmode=external needs cgo"},
+		{"flags for the external linker, value apart", plain, nil, []string{"-ldflags", "-extldflags=-static"}, false, "build flag -ldflags needs cgo"},
+		{"other linker flags", plain, nil, []string{"-ldflags=-X main.v=1"}, true, "CGO_ENABLED=0: nothing outside the standard library uses cgo"},
 		{"a package of the module uses cgo", withCgo, nil, nil, false, "example.test/app/cdep uses cgo"},
 	}
 	base := withoutKeys(os.Environ(), "CGO_ENABLED", "GOENV", "GOFLAGS")
