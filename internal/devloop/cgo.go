@@ -76,7 +76,34 @@ func decideCgo(ctx context.Context, o BuildOptions) cgoChoice {
 	case len(users) > 0:
 		return cgoChoice{why: users[0] + " uses cgo"}
 	}
-	return cgoChoice{off: true, why: CgoOffEnv + ": nothing outside the standard library uses cgo"}
+	why := CgoOffEnv + ": nothing outside the standard library uses cgo"
+	if data, err := os.ReadFile(nsswitchPath); err == nil && hostsUseMDNS(data) {
+		why += "; names under .local resolve (mDNS, " + nsswitchPath + ") only with cgo: set CGO_ENABLED=1 if the app looks them up"
+	}
+	return cgoChoice{off: true, why: why}
+}
+
+// nsswitchPath is the C library's name service configuration.
+const nsswitchPath = "/etc/nsswitch.conf"
+
+// hostsUseMDNS reports whether an nsswitch.conf's hosts line lists an
+// mDNS source (mdns, mdns4_minimal, …). A binary with cgo resolves names
+// under .local through it (the net package hands those to the C library);
+// one without cgo cannot.
+func hostsUseMDNS(nsswitch []byte) bool {
+	for line := range strings.Lines(string(nsswitch)) {
+		line, _, _ = strings.Cut(line, "#")
+		db, sources, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(db) != "hosts" {
+			continue
+		}
+		for _, src := range strings.Fields(sources) {
+			if strings.HasPrefix(src, "mdns") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // cgoUsers lists the packages outside the standard library in the

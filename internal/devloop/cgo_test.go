@@ -88,7 +88,8 @@ func TestDecideCgo(t *testing.T) {
 			dir := writeModule(t, tt.files)
 			o := BuildOptions{GoCmd: goCmd, Dir: dir, Root: dir, Package: ".", Flags: tt.flags, Env: append(append([]string(nil), base...), tt.env...)}
 			got := decideCgo(context.Background(), o)
-			if got.off != tt.off || got.why != tt.why {
+			// With cgo off, a note about mDNS may follow (see hostsUseMDNS).
+			if got.off != tt.off || got.why != tt.why && !(tt.off && strings.HasPrefix(got.why, tt.why+"; ")) {
 				t.Errorf("decideCgo = {off: %v, why: %q}, want {off: %v, why: %q}", got.off, got.why, tt.off, tt.why)
 			}
 		})
@@ -146,4 +147,43 @@ func TestCgoTurnedOnWhenADependencyNeedsIt(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestHostsUseMDNS(t *testing.T) {
+	tests := []struct {
+		name, conf string
+		want       bool
+	}{
+		{"Debian server", "passwd: files systemd\nhosts:          files dns\n", false},
+		{"Ubuntu desktop", "hosts: files mdns4_minimal [NOTFOUND=return] dns myhostname\n", true},
+		{"mdns on another database", "networks: files mdns\nhosts: files dns\n", false},
+		{"commented out", "# hosts: files mdns4 dns\nhosts: files dns\n", false},
+		{"comment after the sources", "hosts: files dns # mdns4 later\n", false},
+		{"no hosts line", "passwd: files\n", false},
+		{"empty", "", false},
+		{"CRLF and tabs", "hosts:\tfiles\tmdns\r\n", true},
+		{"no colon", "hosts files mdns\n", false},
+		{"binary noise", "\x00\xff:hosts:\x00mdns", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := hostsUseMDNS([]byte(tt.conf)); got != tt.want {
+				t.Errorf("hostsUseMDNS(%q) = %v, want %v", tt.conf, got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzHostsUseMDNS: any bytes, no panic; a file that gains a hosts line
+// with an mDNS source is seen as using it.
+func FuzzHostsUseMDNS(f *testing.F) {
+	f.Add([]byte("hosts: files mdns4_minimal [NOTFOUND=return] dns\n"))
+	f.Add([]byte("passwd: files\n# hosts: mdns\n"))
+	f.Add([]byte{0, 0xff, '\n', ':'})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		hostsUseMDNS(data)
+		if !hostsUseMDNS(append(append([]byte(nil), data...), "\nhosts: mdns\n"...)) {
+			t.Errorf("a trailing 'hosts: mdns' line was not seen after %q", data)
+		}
+	})
 }
