@@ -209,9 +209,10 @@ type Builder struct {
 
 	firstLoad chan struct{} // closed when the first model load ended
 
-	cgoOnce sync.Once
-	cgo     cgoChoice        // see cgo.go; decided before the first build
-	onCgo   func(msg string) // told when cgo had to be turned back on
+	cgoMu      sync.Mutex       // held while deciding about cgo
+	cgoDecided bool             // under cgoMu
+	cgo        cgoChoice        // see cgo.go; decided before the first build
+	onCgo      func(msg string) // told when cgo had to be turned back on
 }
 
 // NewBuilder returns a Builder for o whose fast builds write under
@@ -281,12 +282,9 @@ func (b *Builder) Close() {
 // relative to the module root; nil for a rebuild asked by hand). The
 // result's How says which path it took and why.
 func (b *Builder) Build(ctx context.Context, paths []string, out string) (BuildResult, error) {
-	b.cgoOnce.Do(func() {
-		c := decideCgo(b.ctx, b.opts)
-		b.mu.Lock()
-		b.cgo = c
-		b.mu.Unlock()
-	})
+	if err := b.decideCgo(ctx); err != nil {
+		return BuildResult{}, err
+	}
 	b.mu.Lock()
 	b.seq++
 	seq := b.seq
@@ -320,6 +318,26 @@ func (b *Builder) Build(ctx context.Context, paths []string, out string) (BuildR
 	}
 	b.adoptFull(seq, res, err)
 	return res, err
+}
+
+// decideCgo makes the cgo decision (see cgo.go) before the first build.
+// It ends with ctx, a superseded build or the end of the session, without
+// deciding: the next build decides then.
+func (b *Builder) decideCgo(ctx context.Context) error {
+	b.cgoMu.Lock()
+	defer b.cgoMu.Unlock()
+	if b.cgoDecided {
+		return nil
+	}
+	c := decideCgo(ctx, b.opts)
+	if ctx.Err() != nil {
+		return ErrBuildCanceled
+	}
+	b.mu.Lock()
+	b.cgo = c
+	b.mu.Unlock()
+	b.cgoDecided = true
+	return nil
 }
 
 func (b *Builder) cgoOff() bool {

@@ -2,9 +2,11 @@ package devloop
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -186,4 +188,50 @@ func FuzzHostsUseMDNS(f *testing.F) {
 			t.Errorf("a trailing 'hosts: mdns' line was not seen after %q", data)
 		}
 	})
+}
+
+// TestCgoDecisionEndsWithTheBuild: a build canceled while the cgo decision
+// runs (Ctrl-C, or a newer save) returns at once without deciding, and the
+// next build decides.
+func TestCgoDecisionEndsWithTheBuild(t *testing.T) {
+	goCmd, err := findGo(os.Getenv)
+	if err != nil {
+		t.Skip(err)
+	}
+	cgoAvailable(t, goCmd)
+	if runtime.GOOS == "windows" {
+		t.Skip("the slow go command is a shell script")
+	}
+	dir := writeModule(t, map[string]string{"main.go": appSource("v1")})
+	// A go command that answers 10 s late while the marker exists, as one
+	// downloading modules for go list would.
+	marker := filepath.Join(t.TempDir(), "slow")
+	slowGo := filepath.Join(t.TempDir(), "go")
+	script := "#!/bin/sh\nif [ -e " + marker + " ]; then sleep 10; fi\nexec " + goCmd + " \"$@\"\n"
+	if err := os.WriteFile(slowGo, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, tmp := testBuilder(t, slowGo, dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := b.Build(ctx, nil, filepath.Join(tmp, "bin-1")); !errors.Is(err, ErrBuildCanceled) {
+		t.Fatalf("canceled build: err %v, want ErrBuildCanceled", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("a build canceled during the cgo decision took %v to return", d)
+	}
+	if err := os.Remove(marker); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.Build(context.Background(), nil, filepath.Join(tmp, "bin-2"))
+	if err != nil {
+		t.Fatalf("next build: %v", err)
+	}
+	if want := "full: first build (" + CgoOffEnv + ": "; !strings.HasPrefix(res.How, want) {
+		t.Errorf("next build's How %q, want the cgo decision (%q…)", res.How, want)
+	}
 }

@@ -134,6 +134,9 @@ func listFlags(flags []string) []string {
 func goOutput(ctx context.Context, goCmd, dir string, env []string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir, cmd.Env = dir, env
+	// Canceled, the go command is killed; a child it started (git, while
+	// downloading a module) may keep the output open: do not wait for it.
+	cmd.WaitDelay = 500 * time.Millisecond
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
