@@ -296,7 +296,7 @@ func (b *Builder) Build(ctx context.Context, paths []string, out string) (BuildR
 		// Until a go build finished, say what was decided about cgo.
 		why += " (" + b.cgo.why + ")"
 	}
-	opts := b.optsLocked()
+	opts, cgoOff := b.optsLocked(), b.cgo.off
 	b.mu.Unlock()
 	if job != nil {
 		res, err := b.runFast(ctx, job, out)
@@ -308,7 +308,7 @@ func (b *Builder) Build(ctx context.Context, paths []string, out string) (BuildR
 	}
 	res, err := Build(ctx, opts, out)
 	res.How = "full: " + why
-	if err != nil && !errors.Is(err, ErrBuildCanceled) && b.cgoOff() {
+	if err != nil && !errors.Is(err, ErrBuildCanceled) && cgoOff {
 		// A package that only builds with cgo fails without it: if one
 		// is in the graph now, build again with cgo.
 		if needs := b.recheckCgo(false); needs != "" {
@@ -338,12 +338,6 @@ func (b *Builder) decideCgo(ctx context.Context) error {
 	b.mu.Unlock()
 	b.cgoDecided = true
 	return nil
-}
-
-func (b *Builder) cgoOff() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.cgo.off
 }
 
 func (b *Builder) options() BuildOptions {
@@ -565,7 +559,7 @@ func (b *Builder) startLoadLocked(gen, seq int) {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		if gen != b.loadGen {
-			return // a newer load was asked for
+			return // a newer load was asked for (it closes firstLoad)
 		}
 		b.progSeq, b.progErr = seq, err
 		if err == nil {
